@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/manifest"
+	"github.com/minikubelet/minikubelet/server"
+)
+
+// agentSource is a state-based server.Source for tests.
+type agentSource struct {
+	pods    []v1.Pod
+	refused []manifest.FileError
+}
+
+func (a *agentSource) Pods() []v1.Pod {
+	out := make([]v1.Pod, 0, len(a.pods))
+	for i := range a.pods {
+		out = append(out, *a.pods[i].DeepCopy())
+	}
+	return out
+}
+
+func (a *agentSource) ManifestErrors() []manifest.FileError { return a.refused }
+
+func (a *agentSource) Healthy(context.Context) error { return nil }
+
+// startAgent serves the real server handler over src and returns a client of it.
+func startAgent(t *testing.T, src *agentSource) *Client {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(server.New(server.Config{Logger: log}, src).Handler())
+	t.Cleanup(srv.Close)
+	return &Client{BaseURL: srv.URL, HTTP: srv.Client()}
+}
+
+func TestClientRoundTrip(t *testing.T) {
+	src := &agentSource{
+		pods: []v1.Pod{
+			runningPod("default", "web", "10.88.0.2", time.Minute),
+			runningPod("default", "db", "10.88.0.3", time.Minute),
+		},
+		refused: []manifest.FileError{{File: "/pods/bad.yaml", Document: 1, Field: "spec.containers", Message: "Required value"}},
+	}
+	c := startAgent(t, src)
+	ctx := context.Background()
+
+	list, err := c.Pods(ctx)
+	if err != nil {
+		t.Fatalf("Pods: %v", err)
+	}
+	var names, ips []string
+	for _, p := range list.Items {
+		names = append(names, p.Name)
+		ips = append(ips, p.Status.PodIP)
+	}
+	if got, want := strings.Join(names, ","), "db,web"; got != want {
+		t.Errorf("pods = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(ips, ","), "10.88.0.3,10.88.0.2"; got != want {
+		t.Errorf("pod IPs = %s, want %s", got, want)
+	}
+	if list.Kind != "PodList" || list.APIVersion != "v1" {
+		t.Errorf("list type = %s/%s, want v1/PodList", list.APIVersion, list.Kind)
+	}
+
+	refused, err := c.Errors(ctx)
+	if err != nil {
+		t.Fatalf("Errors: %v", err)
+	}
+	if len(refused) != 1 || refused[0] != src.refused[0] {
+		t.Errorf("Errors = %+v, want %+v", refused, src.refused)
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	// A port that was free a moment ago refuses connections.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedURL := "http://" + ln.Addr().String()
+	ln.Close()
+
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "agent is starting", http.StatusServiceUnavailable)
+	}))
+	defer failing.Close()
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("<html>not json</html>"))
+	}))
+	defer garbage.Close()
+
+	tests := []struct {
+		name        string
+		baseURL     string
+		wantIn      []string
+		wantRefused bool
+	}{
+		{
+			name:        "connection refused names the address",
+			baseURL:     refusedURL,
+			wantIn:      []string{refusedURL, "is the agent running?"},
+			wantRefused: true,
+		},
+		{
+			name:    "non-200 status carries the body",
+			baseURL: failing.URL,
+			wantIn:  []string{"503 Service Unavailable", "agent is starting"},
+		},
+		{
+			name:    "bad JSON",
+			baseURL: garbage.URL,
+			wantIn:  []string{"decode response"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Client{BaseURL: tc.baseURL}
+			_, err := c.Pods(context.Background())
+			if err == nil {
+				t.Fatal("Pods succeeded")
+			}
+			for _, s := range tc.wantIn {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q lacks %q", err, s)
+				}
+			}
+			if got := errors.Is(err, syscall.ECONNREFUSED); got != tc.wantRefused {
+				t.Errorf("errors.Is(err, ECONNREFUSED) = %v, want %v", got, tc.wantRefused)
+			}
+		})
+	}
+}

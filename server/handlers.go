@@ -1,0 +1,125 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/minikubelet/minikubelet/manifest"
+)
+
+// ErrorList is the body of /errors.
+type ErrorList struct {
+	Items []manifest.FileError `json:"items"`
+}
+
+// newHandler routes the endpoints. Patterns with GET also answer HEAD; the mux
+// answers other methods with 405 and unknown paths with 404.
+func (s *Server) newHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /pods", s.handlePods)
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /errors", s.handleErrors)
+	return s.logRequests(mux)
+}
+
+// handlePods writes a v1.PodList shaped like kubelet's read-only port:
+// {"kind":"PodList","apiVersion":"v1","metadata":{},"items":[...]}.
+func (s *Server) handlePods(w http.ResponseWriter, r *http.Request) {
+	pods := s.src.Pods()
+	if pods == nil {
+		pods = []v1.Pod{}
+	}
+	slices.SortFunc(pods, func(a, b v1.Pod) int {
+		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	list := v1.PodList{
+		TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"},
+		Items:    pods,
+	}
+	s.writeJSON(w, r, list)
+}
+
+// handleHealthz answers "ok" when the agent is healthy, else 500 with the reason.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if err := s.src.Healthy(r.Context()); err != nil {
+		s.log.Debug("health check failed", "err", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(err.Error() + "\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok"))
+}
+
+// handleErrors writes the refused manifests as {"items":[FileError...]}.
+func (s *Server) handleErrors(w http.ResponseWriter, r *http.Request) {
+	items := s.src.ManifestErrors()
+	if items == nil {
+		items = []manifest.FileError{}
+	}
+	s.writeJSON(w, r, ErrorList{Items: items})
+}
+
+// writeJSON encodes v fully before writing, so an encoding failure becomes a
+// clean 500 instead of a truncated 200.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		s.log.Error("encode response", "path", r.URL.Path, "err", err)
+		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// logRequests logs every request at Debug with its status and duration.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("remote", r.RemoteAddr),
+		)
+	})
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.status = code
+		r.wroteHeader = true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(p []byte) (int, error) {
+	r.wroteHeader = true
+	return r.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
