@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/hosttest"
 )
 
 func TestE2ESetupTeardown(t *testing.T) {
@@ -97,7 +99,7 @@ func TestE2ETeardownAfterNetnsDeleted(t *testing.T) {
 func assertNoLeaks(t *testing.T, env *e2eEnv, sandboxID string, chains []string, lease string) {
 	t.Helper()
 	for _, tool := range []string{"iptables-save", "ip6tables-save"} {
-		for _, rule := range iptablesSave(t, tool) {
+		for _, rule := range hosttest.NATRules(t, tool) {
 			if strings.Contains(rule, sandboxID) {
 				t.Errorf("%s still has a rule of the sandbox: %s", tool, rule)
 			}
@@ -118,7 +120,7 @@ func assertNoLeaks(t *testing.T, env *e2eEnv, sandboxID string, chains []string,
 func sandboxChains(t *testing.T, sandboxID string) []string {
 	t.Helper()
 	var chains []string
-	for _, rule := range iptablesSave(t, "iptables-save") {
+	for _, rule := range hosttest.NATRules(t, "iptables-save") {
 		if !strings.Contains(rule, sandboxID) {
 			continue
 		}

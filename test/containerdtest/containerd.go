@@ -77,6 +77,13 @@ func Namespace(t testing.TB, client *containerd.Client) context.Context {
 	return ctx
 }
 
+// RemoveNamespace empties a namespace something else made (an agent under test) and deletes it.
+func RemoveNamespace(client *containerd.Client, ns string) error {
+	ctx, cancel := context.WithTimeout(namespaces.WithNamespace(context.Background(), ns), cleanupTimeout)
+	defer cancel()
+	return removeNamespace(ctx, client, ns)
+}
+
 // removeNamespace empties the namespace ctx is in and deletes it.
 func removeNamespace(ctx context.Context, client *containerd.Client, ns string) error {
 	var errs []error
