@@ -1,0 +1,58 @@
+package runtime
+
+import (
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// ImageInfo is an image present in the runtime, with the parts of its config that shape a container.
+type ImageInfo struct {
+	Name       string // normalized reference, e.g. docker.io/library/busybox:1.35
+	ID         string // repository@digest of the manifest, shown as imageID
+	Entrypoint []string
+	Cmd        []string
+	Env        []string
+	WorkingDir string
+	User       string
+	StopSignal string
+}
+
+// Mount is a bind mount into a container.
+type Mount struct {
+	HostPath      string
+	ContainerPath string
+	ReadOnly      bool
+}
+
+// PodRef names the pod a runtime object belongs to; it goes into the runtime's own labels.
+type PodRef struct {
+	UID       types.UID
+	Name      string
+	Namespace string
+}
+
+// ContainerConfig is everything the runtime needs to create one container instance. It is computed
+// from the pod spec by the engine (container_config_build.go) with no I/O, so tests can inspect it.
+type ContainerConfig struct {
+	Pod         PodRef
+	Name        string
+	Kind        ContainerKind
+	Attempt     int
+	Hash        string
+	GracePeriod int64
+
+	SandboxID  string
+	SandboxPid uint32
+	// Namespaces the container shares with the sandbox; network, IPC and UTS are joined unless the
+	// pod uses the host's.
+	HostNetwork, HostIPC, HostPID bool
+	ShareProcessNamespace         bool
+
+	Image      ImageInfo
+	Args       []string // final argv
+	Env        []string // KEY=VALUE, image env first, pod env after
+	WorkingDir string
+	User       string
+	StopSignal string
+	Mounts     []Mount
+	LogPath    string
+}

@@ -1,0 +1,90 @@
+// Package containerd is minikubelet's only user of the containerd client: images, containers, tasks
+// and the labels that make containerd the durable record of every pod.
+package containerd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	containerd "github.com/containerd/containerd"
+	"github.com/containerd/containerd/namespaces"
+)
+
+const (
+	defaultSnapshotter = "overlayfs"
+	runcRuntime        = "io.containerd.runc.v2"
+	// groupAnnotation makes the runc v2 shim run every container of a pod in one shim process, as
+	// containerd's CRI plugin does with io.kubernetes.cri.sandbox-id.
+	groupAnnotation = "io.containerd.runc.v2.group"
+)
+
+// Config says which containerd to use and how.
+type Config struct {
+	Address     string // containerd's socket
+	Namespace   string // containerd namespace holding all of the agent's objects
+	Snapshotter string // default overlayfs
+	Logger      *slog.Logger
+}
+
+// Runtime implements the engine's container runtime, the sandbox package's pause runtime and the
+// image service on one containerd connection.
+type Runtime struct {
+	client      *containerd.Client
+	namespace   string
+	snapshotter string
+	log         *slog.Logger
+}
+
+// Connect dials containerd and checks it answers.
+func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
+	if cfg.Namespace == "" {
+		return nil, errors.New("containerd namespace must not be empty")
+	}
+	if cfg.Snapshotter == "" {
+		cfg.Snapshotter = defaultSnapshotter
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	client, err := containerd.New(cfg.Address,
+		containerd.WithDefaultNamespace(cfg.Namespace),
+		containerd.WithDefaultRuntime(runcRuntime),
+		containerd.WithTimeout(5*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("connect to containerd at %s: %w", cfg.Address, err)
+	}
+	r := &Runtime{client: client, namespace: cfg.Namespace, snapshotter: cfg.Snapshotter,
+		log: cfg.Logger}
+	if err := r.Healthy(ctx); err != nil {
+		client.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Healthy reports whether containerd answers its health check.
+func (r *Runtime) Healthy(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ok, err := r.client.IsServing(ctx)
+	if err != nil {
+		return fmt.Errorf("containerd health check: %w", err)
+	}
+	if !ok {
+		return errors.New("containerd is not serving")
+	}
+	return nil
+}
+
+// Close drops the connection; containers and tasks keep running.
+func (r *Runtime) Close() error { return r.client.Close() }
+
+// Namespace is the containerd namespace the runtime works in.
+func (r *Runtime) Namespace() string { return r.namespace }
+
+func (r *Runtime) ctx(ctx context.Context) context.Context {
+	return namespaces.WithNamespace(ctx, r.namespace)
+}

@@ -1,0 +1,252 @@
+package containerd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	containerd "github.com/containerd/containerd"
+	"github.com/containerd/containerd/cio"
+	"github.com/containerd/containerd/errdefs"
+	"github.com/moby/sys/signal"
+
+	"github.com/minikubelet/minikubelet/runtime"
+)
+
+func newID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
+
+func podLabels(pod runtime.PodRef) map[string]string {
+	return map[string]string{
+		labelPodUID:       string(pod.UID),
+		labelPodName:      pod.Name,
+		labelPodNamespace: pod.Namespace,
+	}
+}
+
+// CreateContainer creates one container instance (without starting it) and returns its ID.
+func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConfig) (string, error) {
+	ctx = r.ctx(ctx)
+	img, err := r.client.GetImage(ctx, cfg.Image.Name)
+	if err != nil {
+		return "", fmt.Errorf("container %s: image %s: %w", cfg.Name, cfg.Image.Name, err)
+	}
+	labels := podLabels(cfg.Pod)
+	labels[labelKind] = string(cfg.Kind)
+	labels[labelName] = cfg.Name
+	labels[labelHash] = cfg.Hash
+	labels[labelAttempt] = strconv.Itoa(cfg.Attempt)
+	labels[labelSandboxID] = cfg.SandboxID
+	labels[labelGracePeriod] = strconv.FormatInt(cfg.GracePeriod, 10)
+	labels[labelImage] = truncateLabel(cfg.Image.Name)
+	labels[labelImageRef] = truncateLabel(cfg.Image.ID)
+	if cfg.StopSignal != "" {
+		labels[labelStopSignal] = cfg.StopSignal
+	}
+	id := newID()
+	_, err = r.client.NewContainer(ctx, id,
+		containerd.WithImageName(cfg.Image.Name),
+		containerd.WithSnapshotter(r.snapshotter),
+		containerd.WithNewSnapshot(id, img),
+		containerd.WithContainerLabels(labels),
+		containerd.WithRuntime(runcRuntime, nil),
+		containerd.WithNewSpec(containerSpecOpts(cfg)...),
+	)
+	if err != nil {
+		return "", fmt.Errorf("create container %s: %w", cfg.Name, err)
+	}
+	return id, nil
+}
+
+// StartContainer starts a created container with its stdout and stderr going to logPath (written by
+// the shim, so logs keep flowing while the agent is down). A failed start is recorded on the
+// container as exit code 128 with reason StartError, as containerd's CRI plugin does, so the
+// container reads as exited and the restart policy applies.
+func (r *Runtime) StartContainer(ctx context.Context, id, logPath string) error {
+	ctx = r.ctx(ctx)
+	container, err := r.client.LoadContainer(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load container %s: %w", id, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o750); err != nil {
+		return fmt.Errorf("create log dir: %w", err)
+	}
+	task, err := container.NewTask(ctx, cio.LogFile(logPath))
+	if err != nil {
+		err = fmt.Errorf("create task of %s: %w", id, err)
+		r.recordStartError(ctx, container, err)
+		return err
+	}
+	if err := task.Start(ctx); err != nil {
+		err = fmt.Errorf("start task of %s: %w", id, err)
+		if _, derr := task.Delete(ctx, containerd.WithProcessKill); derr != nil && !errdefs.IsNotFound(derr) {
+			r.log.Warn("delete task after failed start", "container", id, "err", derr)
+		}
+		r.recordStartError(ctx, container, err)
+		return err
+	}
+	if _, err := container.SetLabels(ctx, map[string]string{labelStartedAt: formatTime(time.Now())}); err != nil {
+		r.log.Warn("record container start time", "container", id, "err", err)
+	}
+	return nil
+}
+
+func (r *Runtime) recordStartError(ctx context.Context, container containerd.Container, cause error) {
+	now := formatTime(time.Now())
+	_, err := container.SetLabels(ctx, map[string]string{
+		labelStartedAt:  now,
+		labelFinishedAt: now,
+		labelExitCode:   "128",
+		labelReason:     "StartError",
+		labelMessage:    truncateLabel(cause.Error()),
+	})
+	if err != nil {
+		r.log.Warn("record start error", "container", container.ID(), "err", err)
+	}
+}
+
+// StopContainer sends the container's stop signal (the image's StopSignal, else SIGTERM), waits up
+// to grace for it to exit, then SIGKILLs it, and records how it ended. A container that is not
+// running is left as it is.
+func (r *Runtime) StopContainer(ctx context.Context, id string, grace time.Duration) error {
+	ctx = r.ctx(ctx)
+	container, err := r.client.LoadContainer(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load container %s: %w", id, err)
+	}
+	labels, err := container.Labels(ctx)
+	if err != nil {
+		return fmt.Errorf("labels of container %s: %w", id, err)
+	}
+	sig := syscall.SIGTERM
+	if s := labels[labelStopSignal]; s != "" {
+		if parsed, err := signal.ParseSignal(s); err == nil {
+			sig = parsed
+		} else {
+			r.log.Warn("bad stop signal; using SIGTERM", "container", id, "signal", s)
+		}
+	}
+	if err := r.killAndWait(ctx, container, sig, grace); err != nil {
+		return err
+	}
+	return r.reap(ctx, id)
+}
+
+func (r *Runtime) killAndWait(ctx context.Context, container containerd.Container, sig syscall.Signal, grace time.Duration) error {
+	task, err := container.Task(ctx, nil)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("task of %s: %w", container.ID(), err)
+	}
+	status, err := task.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("status of %s: %w", container.ID(), err)
+	}
+	if status.Status == containerd.Stopped {
+		return nil
+	}
+	exited, err := task.Wait(ctx)
+	if err != nil {
+		return fmt.Errorf("wait for %s: %w", container.ID(), err)
+	}
+	if sig != syscall.SIGKILL && grace > 0 {
+		if err := task.Kill(ctx, sig); err != nil && !errdefs.IsNotFound(err) {
+			return fmt.Errorf("signal %s: %w", container.ID(), err)
+		}
+		timer := time.NewTimer(grace)
+		defer timer.Stop()
+		select {
+		case <-exited:
+			return nil
+		case <-timer.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := task.Kill(ctx, syscall.SIGKILL); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("kill %s: %w", container.ID(), err)
+	}
+	select {
+	case <-exited:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// reap records how a stopped task ended on its container's labels, then deletes the task, so the
+// history survives and the shim can let go of it. Not found and still-running tasks are left alone.
+func (r *Runtime) reap(ctx context.Context, id string) error {
+	container, err := r.client.LoadContainer(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load container %s: %w", id, err)
+	}
+	task, err := container.Task(ctx, nil)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("task of %s: %w", id, err)
+	}
+	st, err := task.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("status of %s: %w", id, err)
+	}
+	if st.Status != containerd.Stopped {
+		return nil
+	}
+	labels := map[string]string{
+		labelFinishedAt: formatTime(st.ExitTime),
+		labelExitCode:   strconv.FormatUint(uint64(st.ExitStatus), 10),
+	}
+	if _, err := container.SetLabels(ctx, labels); err != nil {
+		return fmt.Errorf("record exit of %s: %w", id, err)
+	}
+	if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("delete task of %s: %w", id, err)
+	}
+	return nil
+}
+
+// RemoveContainer kills what is left of a container and deletes it with its snapshot. Not found is
+// success.
+func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
+	ctx = r.ctx(ctx)
+	container, err := r.client.LoadContainer(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load container %s: %w", id, err)
+	}
+	if task, err := container.Task(ctx, nil); err == nil {
+		if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
+			return fmt.Errorf("delete task of %s: %w", id, err)
+		}
+	} else if !errdefs.IsNotFound(err) {
+		return fmt.Errorf("task of %s: %w", id, err)
+	}
+	if err := container.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("delete container %s: %w", id, err)
+	}
+	return nil
+}
