@@ -1,0 +1,32 @@
+package sandbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/minikubelet/minikubelet/runtime"
+)
+
+// PauseConfig is everything the container runtime needs to start a pod's pause container.
+type PauseConfig struct {
+	ID        string // the sandbox ID, also the pause container's ID
+	Pod       runtime.PodRef
+	Attempt   int
+	Image     string
+	Hostname  string
+	NetnsPath string // empty: the host's network (and UTS) namespace
+	HostIPC   bool
+	HostPID   bool
+	Mounts    []runtime.Mount
+	IPs       []string
+	// Carried on the sandbox so that a restarted agent knows the pod's age.
+	PodCreated, PodStarted time.Time
+	GracePeriod            int64
+}
+
+// PauseRuntime starts and removes pause containers; the containerd runtime implements it.
+type PauseRuntime interface {
+	StartPause(ctx context.Context, cfg PauseConfig) (pid uint32, err error)
+	// RemovePause kills the pause task and deletes the container; not found is success.
+	RemovePause(ctx context.Context, id string) error
+}
