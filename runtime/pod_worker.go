@@ -1,0 +1,172 @@
+package runtime
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// podWorker owns one pod: it alone syncs it, stops it and writes its status. It runs on its own
+// goroutine, woken through a capacity-1 channel so that any number of triggers (container exits,
+// the resync tick, a termination request) coalesce into one more sync.
+//
+//	syncing --(manifest removed)--> terminating --(all released)--> gone
+//
+// Stopping the agent ends the goroutine (its context) and leaves the pod running; only a
+// termination request stops the pod.
+type podWorker struct {
+	m    *Manager
+	uid  types.UID
+	log  *slog.Logger
+	wake chan struct{}
+	// pod is the desired pod, fixed for the worker's life (a changed manifest is a new UID); nil
+	// for an orphan the runtime holds and no manifest wants, then known by orphanName.
+	pod        *v1.Pod
+	orphanName string
+
+	mu          sync.Mutex // guards the fields below
+	terminating bool
+	deletedAt   time.Time
+	cancelSync  context.CancelFunc
+
+	// Owned by the worker goroutine.
+	created      time.Time // when the pod was first seen (durable on its sandboxes)
+	restarts     *Backoff  // restart back-off per container
+	pulls        *Backoff  // image pull back-off per container
+	failures     *Backoff  // retry back-off for failed steps (sandbox, create)
+	pullFailedAt map[string]time.Time
+	waiting      map[string]waitingReason
+	sandboxErr   string
+	lastStatus   *v1.PodStatus
+}
+
+func newPodWorker(m *Manager, uid types.UID, pod *v1.Pod, orphanName string, created time.Time) *podWorker {
+	name := orphanName
+	if pod != nil {
+		name = pod.Namespace + "/" + pod.Name
+	}
+	return &podWorker{
+		m: m, uid: uid, pod: pod, orphanName: orphanName, created: created,
+		log:          m.log.With("pod", name, "uid", string(uid)),
+		wake:         make(chan struct{}, 1),
+		restarts:     NewBackoff(),
+		pulls:        NewBackoff(),
+		failures:     &Backoff{Initial: time.Second, Max: time.Minute, ResetAfter: time.Hour, entries: map[string]backoffEntry{}},
+		pullFailedAt: map[string]time.Time{},
+		waiting:      map[string]waitingReason{},
+	}
+}
+
+// poke asks for another sync; it never blocks.
+func (w *podWorker) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// terminate asks the worker to stop and remove the pod; the sync in flight is cancelled.
+func (w *podWorker) terminate(now time.Time) {
+	w.mu.Lock()
+	if !w.terminating {
+		w.terminating = true
+		w.deletedAt = now
+	}
+	if w.cancelSync != nil {
+		w.cancelSync()
+	}
+	w.mu.Unlock()
+	w.poke()
+}
+
+func (w *podWorker) isTerminating() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.terminating
+}
+
+// run is the worker's loop; it returns when ctx ends or the pod is gone.
+func (w *podWorker) run(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-timer.C:
+		}
+		pod := w.pod
+		if w.isTerminating() {
+			w.publishTerminating()
+			if err := w.remove(ctx, pod); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				w.log.Error("removing pod failed; retrying", "err", err)
+				timer.Reset(w.retry("remove"))
+				continue
+			}
+			w.log.Info("pod removed")
+			w.m.podGone(w.uid)
+			return
+		}
+		syncCtx, cancel := context.WithCancel(ctx)
+		w.mu.Lock()
+		w.cancelSync = cancel
+		w.mu.Unlock()
+		next := w.sync(syncCtx, pod)
+		cancel()
+		timer.Reset(next)
+	}
+}
+
+// retry is the delay before retrying a failed step, growing with repeated failures.
+func (w *podWorker) retry(step string) time.Duration {
+	now := w.m.clock.Now()
+	w.failures.Next(step, now, 0)
+	return w.failures.Delay(step)
+}
+
+// publish writes the pod's status from what was observed and what this sync learnt.
+func (w *podWorker) publish(pod *v1.Pod, observed *PodStatus, held map[string]waitingReason) {
+	waiting := make(map[string]waitingReason, len(w.waiting)+len(held))
+	for k, v := range w.waiting {
+		waiting[k] = v
+	}
+	for k, v := range held {
+		waiting[k] = v
+	}
+	st := generatePodStatus(statusInputs{
+		pod: pod, observed: observed, waiting: waiting, sandboxError: w.sandboxErr,
+		prev: w.lastStatus, hostIPs: w.m.cfg.HostIPs, now: w.m.clock.Now(),
+	})
+	w.lastStatus = &st
+	out := pod.DeepCopy()
+	out.CreationTimestamp = metav1.NewTime(w.created)
+	out.Status = st
+	w.m.status.set(out)
+}
+
+func (w *podWorker) publishTerminating() {
+	w.mu.Lock()
+	pod, at := w.pod, w.deletedAt
+	w.mu.Unlock()
+	if pod == nil {
+		return
+	}
+	cur, ok := w.m.status.get(w.uid)
+	if !ok || cur.DeletionTimestamp != nil {
+		return
+	}
+	t := metav1.NewTime(at)
+	cur.DeletionTimestamp = &t
+	grace := podGracePeriod(pod)
+	cur.DeletionGracePeriodSeconds = &grace
+	w.m.status.set(cur)
+}

@@ -1,0 +1,64 @@
+package runtime
+
+import (
+	"sort"
+	"sync"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// statusStore is the one place pod status is written: pod workers put their pod's status here, the
+// manager puts the status of pods it has not admitted, and the API reads copies.
+type statusStore struct {
+	mu   sync.RWMutex
+	pods map[types.UID]*v1.Pod // guarded by mu; values are never mutated after insertion
+}
+
+func newStatusStore() *statusStore { return &statusStore{pods: map[types.UID]*v1.Pod{}} }
+
+// set stores a copy of pod.
+func (s *statusStore) set(pod *v1.Pod) {
+	c := pod.DeepCopy()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pods[pod.UID] = c
+}
+
+// get returns a copy of the stored pod.
+func (s *statusStore) get(uid types.UID) (*v1.Pod, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p, ok := s.pods[uid]
+	if !ok {
+		return nil, false
+	}
+	return p.DeepCopy(), true
+}
+
+func (s *statusStore) delete(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.pods, uid)
+}
+
+// list returns copies of every pod, by namespace then name (then UID).
+func (s *statusStore) list() []v1.Pod {
+	s.mu.RLock()
+	out := make([]v1.Pod, 0, len(s.pods))
+	for _, p := range s.pods {
+		out = append(out, *p.DeepCopy())
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.UID < b.UID
+	})
+	return out
+}
