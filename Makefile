@@ -1,0 +1,47 @@
+# minikubelet. `make run` and `make test` set up a fresh Debian 12 host themselves (as root).
+export PATH := /usr/local/go/bin:$(PATH)
+GO      ?= go
+ROOT    ?= /var/lib/minikubelet
+IMAGES  := _output/images
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build images setup run unit test clean
+
+all: build
+
+## build: bin/minikubelet and the sandbox's pause program beside it
+build: bin/minikubelet bin/pause
+
+bin/minikubelet: FORCE
+	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $@ ./cmd/minikubelet
+
+bin/pause: sandbox/pause/pause.c
+	@mkdir -p bin
+	gcc -static -Os -s -o $@ $<
+
+## images: the busybox image archive the examples use, built offline from Debian's busybox-static
+images: $(IMAGES)/busybox.tar
+
+$(IMAGES)/busybox.tar: /bin/busybox $(wildcard ociimage/*.go test/images/*.go test/images/build/*.go)
+	$(GO) run ./test/images/build -o $(IMAGES)
+
+## setup: install what is missing (containerd, runc, CNI plugins, iptables, busybox-static, gcc) and start containerd
+setup:
+	scripts/setup-host.sh
+
+## run: set up, build, and run the agent on examples/ (Ctrl-C stops the agent; pods keep running)
+run: setup build images
+	bin/minikubelet run --pod-manifest-path examples --images-dir $(IMAGES) --root-dir $(ROOT)
+
+## unit: the unit tests, no root needed
+unit:
+	$(GO) test -count=1 ./...
+
+## test: set up, then the unit and integration tests (as root, on the real containerd)
+test: setup
+	MINIKUBELET_E2E=1 $(GO) test -count=1 -timeout 40m ./...
+
+clean:
+	rm -rf bin _output
+
+FORCE:

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+const (
+	defaultRootDir           = "/var/lib/minikubelet"
+	defaultContainerdAddress = "/run/containerd/containerd.sock"
+	defaultNamespace         = "minikubelet"
+)
+
+// runFlags are `minikubelet run`'s flags, kubelet's names where kubelet has one.
+type runFlags struct {
+	ManifestDir       string
+	RootDir           string
+	ContainerdAddress string
+	Namespace         string
+	Address           string
+	ReadOnlyPort      int
+	NodeName          string
+	ImagesDir         string
+	CNIConfDir        string
+	CNIBinDirs        []string
+	PodCIDR           string
+	BridgeName        string
+	PauseBinary       string
+	FileCheck         time.Duration
+	LogLevel          string
+}
+
+func parseRunFlags(args []string) (runFlags, error) {
+	var f runFlags
+	host, _ := os.Hostname()
+	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	fs.StringVar(&f.ManifestDir, "pod-manifest-path", "/etc/minikubelet/manifests", "directory of Pod manifests (*.yaml, *.yml, *.json)")
+	fs.StringVar(&f.RootDir, "root-dir", defaultRootDir, "directory for the agent's state")
+	fs.StringVar(&f.ContainerdAddress, "containerd-address", defaultContainerdAddress, "containerd's socket; if nothing answers there, the agent runs its own containerd under --root-dir")
+	fs.StringVar(&f.Namespace, "containerd-namespace", defaultNamespace, "containerd namespace for everything the agent creates")
+	fs.StringVar(&f.Address, "address", "127.0.0.1", "IP address the HTTP API listens on")
+	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the HTTP API (/pods, /healthz)")
+	fs.StringVar(&f.NodeName, "node-name", host, "name of this node, as pods see it in spec.nodeName")
+	fs.StringVar(&f.ImagesDir, "images-dir", "", "directory of image archives to import (default ROOT/images)")
+	fs.StringVar(&f.CNIConfDir, "cni-conf-dir", "", "CNI config directory; a default config is written if it has none (default ROOT/cni/net.d)")
+	fs.StringSliceVar(&f.CNIBinDirs, "cni-bin-dir", []string{"/opt/cni/bin", "/usr/lib/cni"}, "directories of CNI plugins")
+	fs.StringVar(&f.PodCIDR, "pod-cidr", "10.66.0.0/16", "pod IP range of the default CNI config")
+	fs.StringVar(&f.BridgeName, "bridge-name", "mkl0", "bridge of the default CNI config")
+	fs.StringVar(&f.PauseBinary, "pause-binary", "", "the pause program for pod sandboxes (default: 'pause' next to this binary, then /usr/lib/minikubelet/pause)")
+	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
+	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.Usage = func() { fmt.Fprintf(os.Stderr, "Usage: minikubelet run [flags]\n\n%s", fs.FlagUsages()) }
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("run takes no arguments, got %q", fs.Args())
+	}
+	var err error
+	if f.RootDir, err = filepath.Abs(f.RootDir); err != nil {
+		return f, err
+	}
+	if f.ManifestDir, err = filepath.Abs(f.ManifestDir); err != nil {
+		return f, err
+	}
+	if f.ImagesDir == "" {
+		f.ImagesDir = filepath.Join(f.RootDir, "images")
+	}
+	if f.CNIConfDir == "" {
+		f.CNIConfDir = filepath.Join(f.RootDir, "cni", "net.d")
+	}
+	return f, nil
+}
+
+func runCommand(ctx context.Context, args []string) error {
+	f, err := parseRunFlags(args)
+	if err != nil {
+		if err == pflag.ErrHelp {
+			return nil
+		}
+		fmt.Fprintln(os.Stderr, "error:", err)
+		return exitCode(2)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("minikubelet run must run as root (it creates namespaces, mounts and iptables rules)")
+	}
+	return runAgent(ctx, f, log)
+}
+
+// findPauseBinary looks for the pause program: the flag, next to this binary, then the install dir.
+func findPauseBinary(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	var tried []string
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "pause")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		tried = append(tried, p)
+	}
+	p := "/usr/lib/minikubelet/pause"
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	tried = append(tried, p)
+	return "", fmt.Errorf("no pause program found (tried %s); build it with 'make build' or pass --pause-binary", strings.Join(tried, ", "))
+}

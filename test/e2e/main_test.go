@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/minikubelet/minikubelet/ociimage"
+	"github.com/minikubelet/minikubelet/runtime/containerd"
+	"github.com/minikubelet/minikubelet/test/images"
+)
+
+// artifacts are built once for every test: the agent, the pause program, the busybox archive.
+type artifacts struct {
+	agent, pause, busyboxTar string
+}
+
+var built artifacts
+
+func TestMain(m *testing.M) {
+	if os.Getenv("MINIKUBELET_E2E") != "1" {
+		os.Exit(m.Run()) // every test skips
+	}
+	dir, err := os.MkdirTemp("", "minikubelet-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	built, err = build(dir)
+	code := 1
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e set-up:", err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func build(dir string) (artifacts, error) {
+	if os.Geteuid() != 0 {
+		return artifacts{}, fmt.Errorf("MINIKUBELET_E2E=1 needs root")
+	}
+	if !containerd.Answers("/run/containerd/containerd.sock") {
+		return artifacts{}, fmt.Errorf("MINIKUBELET_E2E=1 needs containerd at /run/containerd/containerd.sock (scripts/setup-host.sh starts it)")
+	}
+	for _, p := range []string{"bridge", "host-local", "portmap", "loopback"} {
+		if _, err := os.Stat(filepath.Join("/usr/lib/cni", p)); err != nil {
+			return artifacts{}, fmt.Errorf("CNI plugin %s missing: %w", p, err)
+		}
+	}
+	a := artifacts{
+		agent:      filepath.Join(dir, "minikubelet"),
+		pause:      filepath.Join(dir, "pause"),
+		busyboxTar: filepath.Join(dir, "images", "busybox.tar"),
+	}
+	if out, err := exec.Command("go", "build", "-o", a.agent, "../../cmd/minikubelet").CombinedOutput(); err != nil {
+		return a, fmt.Errorf("build agent: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("gcc", "-static", "-Os", "-s", "-o", a.pause, "../../sandbox/pause/pause.c").CombinedOutput(); err != nil {
+		return a, fmt.Errorf("build pause: %v\n%s", err, out)
+	}
+	imgs, err := images.Busybox(images.DefaultBusybox, images.BusyboxImage, images.BusyboxLatest)
+	if err != nil {
+		return a, err
+	}
+	if err := os.MkdirAll(filepath.Dir(a.busyboxTar), 0o755); err != nil {
+		return a, err
+	}
+	return a, ociimage.WriteArchiveFile(a.busyboxTar, imgs...)
+}
