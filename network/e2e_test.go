@@ -20,7 +20,7 @@ import (
 func TestE2ESetupTeardown(t *testing.T) {
 	requireE2E(t)
 	env := newE2EEnv(t)
-	hostPort := freeHostPort(t)
+	hostPort := int32(hosttest.FreePort(t))
 	s := env.newSandbox(t, hostPort)
 	ctx := context.Background()
 
@@ -73,7 +73,7 @@ func TestE2ESetupTeardown(t *testing.T) {
 func TestE2ETeardownAfterNetnsDeleted(t *testing.T) {
 	requireE2E(t)
 	env := newE2EEnv(t)
-	s := env.newSandbox(t, freeHostPort(t))
+	s := env.newSandbox(t, int32(hosttest.FreePort(t)))
 	ctx := context.Background()
 
 	res, err := env.m.Setup(ctx, s.a)
@@ -208,15 +208,4 @@ func dialHello(addr string) error {
 		return fmt.Errorf("%s answered %q, want hello", addr, got)
 	}
 	return nil
-}
-
-// freeHostPort returns a TCP port nothing on the host listens on now.
-func freeHostPort(t *testing.T) int32 {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return int32(ln.Addr().(*net.TCPAddr).Port)
 }

@@ -121,12 +121,9 @@ func (r *Runtime) recordStartError(ctx context.Context, container containerd.Con
 // running is left as it is.
 func (r *Runtime) StopContainer(ctx context.Context, id string, grace time.Duration) error {
 	ctx = r.ctx(ctx)
-	container, err := r.client.LoadContainer(ctx, id)
-	if errdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load container %s: %w", id, err)
+	container, task, err := r.loadTask(ctx, id)
+	if err != nil || task == nil {
+		return err
 	}
 	labels, err := container.Labels(ctx)
 	if err != nil {
@@ -140,34 +137,46 @@ func (r *Runtime) StopContainer(ctx context.Context, id string, grace time.Durat
 			r.log.Warn("bad stop signal; using SIGTERM", "container", id, "signal", s)
 		}
 	}
-	if err := r.killAndWait(ctx, container, sig, grace); err != nil {
-		return err
+	if err := killAndWait(ctx, task, sig, grace); err != nil {
+		return fmt.Errorf("stop %s: %w", id, err)
 	}
 	return r.reap(ctx, id)
 }
 
-func (r *Runtime) killAndWait(ctx context.Context, container containerd.Container, sig syscall.Signal, grace time.Duration) error {
+// loadTask loads a container and its task; both are nil, without an error, when either is gone.
+func (r *Runtime) loadTask(ctx context.Context, id string) (containerd.Container, containerd.Task, error) {
+	container, err := r.client.LoadContainer(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load container %s: %w", id, err)
+	}
 	task, err := container.Task(ctx, nil)
 	if errdefs.IsNotFound(err) {
-		return nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("task of %s: %w", container.ID(), err)
+		return nil, nil, fmt.Errorf("task of %s: %w", id, err)
 	}
+	return container, task, nil
+}
+
+func killAndWait(ctx context.Context, task containerd.Task, sig syscall.Signal, grace time.Duration) error {
 	status, err := task.Status(ctx)
 	if err != nil {
-		return fmt.Errorf("status of %s: %w", container.ID(), err)
+		return fmt.Errorf("status: %w", err)
 	}
 	if status.Status == containerd.Stopped {
 		return nil
 	}
 	exited, err := task.Wait(ctx)
 	if err != nil {
-		return fmt.Errorf("wait for %s: %w", container.ID(), err)
+		return fmt.Errorf("wait: %w", err)
 	}
 	if sig != syscall.SIGKILL && grace > 0 {
 		if err := task.Kill(ctx, sig); err != nil && !errdefs.IsNotFound(err) {
-			return fmt.Errorf("signal %s: %w", container.ID(), err)
+			return fmt.Errorf("signal: %w", err)
 		}
 		timer := time.NewTimer(grace)
 		defer timer.Stop()
@@ -180,7 +189,7 @@ func (r *Runtime) killAndWait(ctx context.Context, container containerd.Containe
 		}
 	}
 	if err := task.Kill(ctx, syscall.SIGKILL); err != nil && !errdefs.IsNotFound(err) {
-		return fmt.Errorf("kill %s: %w", container.ID(), err)
+		return fmt.Errorf("kill: %w", err)
 	}
 	select {
 	case <-exited:
@@ -193,19 +202,9 @@ func (r *Runtime) killAndWait(ctx context.Context, container containerd.Containe
 // reap records how a stopped task ended on its container's labels, then deletes the task, so the
 // history survives and the shim can let go of it. Not found and still-running tasks are left alone.
 func (r *Runtime) reap(ctx context.Context, id string) error {
-	container, err := r.client.LoadContainer(ctx, id)
-	if errdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load container %s: %w", id, err)
-	}
-	task, err := container.Task(ctx, nil)
-	if errdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("task of %s: %w", id, err)
+	container, task, err := r.loadTask(ctx, id)
+	if err != nil || task == nil {
+		return err
 	}
 	st, err := task.Status(ctx)
 	if err != nil {

@@ -61,7 +61,7 @@ func startAgent(t *testing.T) *agent {
 		namespace: "minikubelet-e2e-" + hosttest.RandHex(t, 4),
 		bridge:    "mkle2e" + hosttest.RandHex(t, 2),
 		cidr:      hosttest.FreeSubnet(t),
-		port:      freePort(t),
+		port:      hosttest.FreePort(t),
 		logPath:   filepath.Join(dir, "agent.log"),
 		netnsBase: mklNetns(t),
 	}
@@ -332,22 +332,12 @@ func (a *agent) httpGet(url string) string {
 	return body
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // hostPort returns want if nothing listens there, else a free port.
 func hostPort(t *testing.T, want int) int {
 	t.Helper()
 	l, err := net.Listen("tcp", fmt.Sprintf(":%d", want))
 	if err != nil {
-		p := freePort(t)
+		p := hosttest.FreePort(t)
 		t.Logf("port %d is busy here; using %d", want, p)
 		return p
 	}

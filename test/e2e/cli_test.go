@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/minikubelet/minikubelet/test/hosttest"
 )
 
 func (a *agent) cli(args ...string) string {
@@ -18,7 +20,7 @@ func (a *agent) cli(args ...string) string {
 
 func TestCLI(t *testing.T) {
 	a := startAgent(t)
-	a.writeManifest("web-pod.yaml", webPod(freePort(t), freePort(t)))
+	a.writeManifest("web-pod.yaml", webPod(hosttest.FreePort(t), hosttest.FreePort(t)))
 	a.writeManifest("bad.yaml", sleeperPod("Bad"))
 	pod := a.waitRunning("space02", "web-pod")
 	server := fmt.Sprintf("--server=http://127.0.0.1:%d", a.port)

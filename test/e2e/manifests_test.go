@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/test/hosttest"
 )
 
 const sleeper = `apiVersion: v1
@@ -82,7 +84,7 @@ func TestRefusedManifests(t *testing.T) {
 // and the second starts once the first is gone (kubelet would fail it for good).
 func TestHostPortConflict(t *testing.T) {
 	a := startAgent(t)
-	port := freePort(t)
+	port := hosttest.FreePort(t)
 	withPort := func(name string) string {
 		return fmt.Sprintf(sleeper, name, fmt.Sprintf(`, ports: [{containerPort: 80, hostPort: %d}]`, port))
 	}
@@ -126,7 +128,7 @@ func TestManifestEdit(t *testing.T) {
 // Stopping the agent leaves pods running; a new agent adopts them without restarting anything.
 func TestAgentRestartAdoptsPods(t *testing.T) {
 	a := startAgent(t)
-	a.writeManifest("web-pod.yaml", webPod(freePort(t), freePort(t)))
+	a.writeManifest("web-pod.yaml", webPod(hosttest.FreePort(t), hosttest.FreePort(t)))
 	before := a.waitRunning("space02", "web-pod")
 	a.restart()
 	after := a.waitRunning("space02", "web-pod")

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/test/hosttest"
 )
 
 func TestVolumes(t *testing.T) {
@@ -17,7 +19,7 @@ func TestVolumes(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(host, "note"), []byte("from the host\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := hosttest.FreePort(t)
 	a.writeManifest("vols.yaml", fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata: {name: vols}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/test/hosttest"
 )
 
 // webPod is the runtime issue's pod: two init containers that must run in order, then two web
@@ -101,7 +103,7 @@ func TestWebPod(t *testing.T) {
 
 func TestHostNetworkPod(t *testing.T) {
 	a := startAgent(t)
-	port := freePort(t)
+	port := hosttest.FreePort(t)
 	a.writeManifest("host.yaml", fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata: {name: on-host}

@@ -41,6 +41,17 @@ func FreeSubnet(t testing.TB) *net.IPNet {
 	return nil
 }
 
+// FreePort returns a TCP port nothing on the host listens on now.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
 // RandHex returns n random bytes in hex.
 func RandHex(t testing.TB, n int) string {
 	t.Helper()
