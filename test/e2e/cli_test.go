@@ -3,10 +3,13 @@ package e2e
 import (
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/minikubelet/minikubelet/ociimage"
 	"github.com/minikubelet/minikubelet/test/hosttest"
+	"github.com/minikubelet/minikubelet/test/images"
 )
 
 func (a *agent) cli(args ...string) string {
@@ -46,7 +49,22 @@ func TestCLI(t *testing.T) {
 	if !strings.Contains(out, `"podIP": "`+pod.Status.PodIP+`"`) {
 		t.Errorf("-o json lacks the pod IP:\n%.500s", out)
 	}
+	// By hand: the archive goes in under a new name, and image ls shows it.
+	tar := filepath.Join(t.TempDir(), "extra.tar")
+	imgs, err := images.Busybox(images.DefaultBusybox, "example.test/extra:v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ociimage.WriteArchiveFile(tar, imgs...); err != nil {
+		t.Fatal(err)
+	}
+	if out := a.cli("image", "import", "--containerd-namespace", a.namespace, tar); !strings.Contains(out, "imported example.test/extra:v2") {
+		t.Errorf("image import:\n%s", out)
+	}
 	out = a.cli("image", "ls", "--containerd-namespace", a.namespace)
+	if !strings.Contains(out, "example.test/extra:v2") {
+		t.Errorf("image ls lacks the imported image:\n%s", out)
+	}
 	if !strings.Contains(out, "docker.io/library/busybox:1.35") || !strings.Contains(out, "minikubelet.local/pause:") {
 		t.Errorf("image ls:\n%s", out)
 	}
