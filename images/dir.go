@@ -73,11 +73,20 @@ func (d *Dir) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read images dir: %w", err)
 	}
+	present := map[string]bool{}
+	defer func() {
+		for path := range d.done { // a file removed and put back is imported again
+			if !present[path] {
+				delete(d.done, path)
+			}
+		}
+	}()
 	for _, e := range entries {
 		if !isArchive(e.Name()) {
 			continue
 		}
 		path := filepath.Join(d.path, e.Name())
+		present[path] = true
 		info, err := os.Stat(path) // follows symlinks
 		if err != nil || !info.Mode().IsRegular() {
 			continue

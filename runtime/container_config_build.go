@@ -33,11 +33,12 @@ func buildContainerConfig(in containerInputs) (ContainerConfig, error) {
 	if err != nil {
 		return ContainerConfig{}, err
 	}
+	// $(VAR) expands in the pod's command and args only, never in the image's Entrypoint or Cmd.
 	lookup := envLookup(env)
-	args := containerArgs(c, in.image)
-	for i := range args {
-		args[i] = expand(args[i], lookup)
-	}
+	expanded := *c
+	expanded.Command = expandAll(c.Command, lookup)
+	expanded.Args = expandAll(c.Args, lookup)
+	args := containerArgs(&expanded, in.image)
 	wd := c.WorkingDir
 	if wd == "" {
 		wd = in.image.WorkingDir
@@ -57,7 +58,7 @@ func buildContainerConfig(in containerInputs) (ContainerConfig, error) {
 		ShareProcessNamespace: pod.Spec.ShareProcessNamespace != nil && *pod.Spec.ShareProcessNamespace,
 		Image:                 in.image,
 		Args:                  args,
-		Env:                   append(append([]string{}, in.image.Env...), env...),
+		Env:                   mergeEnv(in.image.Env, env),
 		WorkingDir:            wd,
 		User:                  in.image.User,
 		StopSignal:            in.image.StopSignal,
@@ -103,7 +104,37 @@ func containerEnv(in containerInputs) ([]string, error) {
 		defined[e.Name] = val
 		out = append(out, e.Name+"="+val)
 	}
-	return out, nil
+	return mergeEnv(out), nil
+}
+
+func expandAll(list []string, lookup func(string) (string, bool)) []string {
+	if list == nil {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = expand(s, lookup)
+	}
+	return out
+}
+
+// mergeEnv puts the pod's env over the image's: one entry per name, the later value winning, in
+// the order names first appear (a process reading its env takes the first copy of a name).
+func mergeEnv(lists ...[]string) []string {
+	index := map[string]int{}
+	var out []string
+	for _, list := range lists {
+		for _, kv := range list {
+			k, _, _ := strings.Cut(kv, "=")
+			if i, ok := index[k]; ok {
+				out[i] = kv
+				continue
+			}
+			index[k] = len(out)
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func envLookup(env []string) func(string) (string, bool) {
