@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -25,6 +26,7 @@ type ErrorList struct {
 func (s *Server) newHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /pods", s.handlePods)
+	mux.HandleFunc("GET /pods/{namespace}/{name}/events", s.handlePodEvents)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /errors", s.handleErrors)
 	return s.logRequests(mux)
@@ -46,6 +48,26 @@ func (s *Server) handlePods(w http.ResponseWriter, r *http.Request) {
 	list := v1.PodList{
 		TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"},
 		Items:    pods,
+	}
+	s.writeJSON(w, r, list)
+}
+
+// handlePodEvents writes the pod's events as a v1.EventList,
+// {"kind":"EventList","apiVersion":"v1","metadata":{},"items":[...]}, or 404
+// when there is no such pod.
+func (s *Server) handlePodEvents(w http.ResponseWriter, r *http.Request) {
+	namespace, name := r.PathValue("namespace"), r.PathValue("name")
+	events, ok := s.src.PodEvents(namespace, name)
+	if !ok {
+		http.Error(w, fmt.Sprintf("pod %q not found in namespace %q", name, namespace), http.StatusNotFound)
+		return
+	}
+	list := v1.EventList{
+		TypeMeta: metav1.TypeMeta{Kind: "EventList", APIVersion: "v1"},
+		Items:    []v1.Event{},
+	}
+	if events != nil && events.Items != nil {
+		list.Items = events.Items
 	}
 	s.writeJSON(w, r, list)
 }

@@ -1,6 +1,6 @@
 // Package server serves the agent's read-only HTTP API on loopback: the pods
-// with their status (the shape of kubelet's read-only port), the agent's health
-// and the manifests it refused.
+// with their status (the shape of kubelet's read-only port), each pod's events,
+// the agent's health and the manifests it refused.
 package server
 
 import (
@@ -35,6 +35,9 @@ const (
 type Source interface {
 	// Pods returns deep copies of the pods with their status, safe to encode.
 	Pods() []v1.Pod
+	// PodEvents returns copies of the recent events of the named pod, or false
+	// when there is no such pod.
+	PodEvents(namespace, name string) (*v1.EventList, bool)
 	// ManifestErrors returns the refused manifests.
 	ManifestErrors() []manifest.FileError
 	// Healthy returns nil when the agent is healthy, else the reason.
