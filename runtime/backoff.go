@@ -66,5 +66,27 @@ func (b *Backoff) Next(key string, failedAt time.Time, ranFor time.Duration) {
 	b.entries[key] = e
 }
 
+// BackoffRecord is one key's back-off as the pod checkpoint keeps it.
+type BackoffRecord struct {
+	Delay time.Duration `json:"delay"`
+	Last  time.Time     `json:"last"`
+}
+
+// Records exports the back-off for a checkpoint.
+func (b *Backoff) Records() map[string]BackoffRecord {
+	out := make(map[string]BackoffRecord, len(b.entries))
+	for k, e := range b.entries {
+		out[k] = BackoffRecord{Delay: e.delay, Last: e.last}
+	}
+	return out
+}
+
+// Restore takes the back-off back from a checkpoint.
+func (b *Backoff) Restore(records map[string]BackoffRecord) {
+	for k, r := range records {
+		b.entries[k] = backoffEntry{delay: r.Delay, last: r.Last}
+	}
+}
+
 // Reset forgets key (the container ran long enough, or the pod is gone).
 func (b *Backoff) Reset(key string) { delete(b.entries, key) }

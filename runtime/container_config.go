@@ -14,6 +14,8 @@ type ImageInfo struct {
 	WorkingDir string
 	User       string
 	StopSignal string
+	// Pulled says EnsureImage pulled it just now (rather than finding it present).
+	Pulled bool
 }
 
 // Mount is a bind mount into a container.

@@ -1,5 +1,5 @@
 // Package runtime is minikubelet's engine: one worker per pod that observes the pod in the container
-// runtime, computes what to do with no I/O (computePodActions), does it (syncPod), and writes the
+// runtime, computes what to do with no I/O (computePodActions), does it (sync), and writes the
 // pod's status; plus the manager that turns each desired set of pods into workers.
 package runtime
 
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -21,12 +20,16 @@ type Config struct {
 	Sandboxes Sandboxes
 	Volumes   Volumes
 	LogDir    string // container logs: LogDir/NAMESPACE_NAME_UID/CONTAINER/N.log
+	PodDir    string // per-pod state: PodDir/UID/checkpoint.json (the volumes live there too)
 	NodeName  string
 	HostIPs   []string
 	// ResyncPeriod is how often a quiet pod is synced anyway (default 10s).
 	ResyncPeriod time.Duration
-	Clock        Clock
-	Logger       *slog.Logger
+	// RestartBackoff is the first restart back-off (default 10s, kubelet's); the cap is 30 times it
+	// and the reset after 60 times it. Tests shorten it.
+	RestartBackoff time.Duration
+	Clock          Clock
+	Logger         *slog.Logger
 }
 
 // Manager keeps one worker per pod and admits new pods.
@@ -35,33 +38,40 @@ type Manager struct {
 	log    *slog.Logger
 	clock  Clock
 	status *statusStore
+	events *eventLog
 
 	updMu   sync.Mutex
 	latest  []*v1.Pod // guarded by updMu: the newest desired set not yet applied
 	updated chan struct{}
 	gone    chan types.UID
+	drainCh chan struct{}
 
 	mu      sync.Mutex // guards workers
 	workers map[types.UID]*podWorker
 
 	// Owned by Run's goroutine.
-	desired  map[types.UID]*v1.Pod
+	desired  map[types.UID]*v1.Pod // by manifest UID
 	order    []types.UID
 	pending  map[types.UID]bool
 	seen     map[types.UID]time.Time
+	draining bool
+	drained  chan struct{} // closed once draining and no worker is left
 	synced   chan struct{} // closed once the first desired set is applied
+	isSynced bool
 	wg       sync.WaitGroup
 	runCtx   context.Context
-	isSynced bool
 }
 
 // NewManager makes a Manager; Run starts it.
 func NewManager(cfg Config) (*Manager, error) {
-	if cfg.Runtime == nil || cfg.Sandboxes == nil || cfg.Volumes == nil {
-		return nil, errors.New("runtime: Runtime, Sandboxes and Volumes are required")
+	if cfg.Runtime == nil || cfg.Sandboxes == nil || cfg.Volumes == nil || cfg.PodDir == "" {
+		return nil, errors.New("runtime: Runtime, Sandboxes, Volumes and PodDir are required")
 	}
 	if cfg.ResyncPeriod <= 0 {
 		cfg.ResyncPeriod = 10 * time.Second
+	}
+	if cfg.RestartBackoff <= 0 {
+		cfg.RestartBackoff = 10 * time.Second
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = RealClock{}
@@ -70,12 +80,17 @@ func NewManager(cfg Config) (*Manager, error) {
 		cfg.Logger = slog.Default()
 	}
 	return &Manager{
-		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, status: newStatusStore(),
-		updated: make(chan struct{}, 1), gone: make(chan types.UID, 16),
+		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, status: newStatusStore(), events: newEventLog(cfg.NodeName),
+		updated: make(chan struct{}, 1), gone: make(chan types.UID, 16), drainCh: make(chan struct{}, 1),
 		workers: map[types.UID]*podWorker{}, desired: map[types.UID]*v1.Pod{},
 		pending: map[types.UID]bool{}, seen: map[types.UID]time.Time{},
-		synced: make(chan struct{}),
+		synced: make(chan struct{}), drained: make(chan struct{}),
 	}, nil
+}
+
+func (m *Manager) newRestartBackoff() *Backoff {
+	b := m.cfg.RestartBackoff
+	return &Backoff{Initial: b, Max: 30 * b, ResetAfter: 60 * b, entries: map[string]backoffEntry{}}
 }
 
 // Update hands the manager the whole desired set of pods; the newest set wins. It never blocks.
@@ -91,6 +106,22 @@ func (m *Manager) Update(pods []*v1.Pod) {
 
 // Pods returns copies of every pod the manager knows, with status.
 func (m *Manager) Pods() []v1.Pod { return m.status.list() }
+
+// PodEvents returns the recent events of the named pod (the one not being deleted, if there are
+// two), or false when there is no such pod.
+func (m *Manager) PodEvents(namespace, name string) (*v1.EventList, bool) {
+	var uid types.UID
+	found := false
+	for _, p := range m.status.list() {
+		if p.Namespace == namespace && p.Name == name && (!found || p.DeletionTimestamp == nil) {
+			uid, found = p.UID, true
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	return &v1.EventList{Items: m.events.list(uid)}, true
+}
 
 // Synced is closed once the first desired set has been applied.
 func (m *Manager) Synced() <-chan struct{} { return m.synced }
@@ -114,6 +145,21 @@ func (m *Manager) ResyncAll() {
 	}
 }
 
+// Drain stops and removes every pod, and ignores desired sets from then on; it returns once all
+// are gone or ctx ends. Run must be running.
+func (m *Manager) Drain(ctx context.Context) error {
+	select {
+	case m.drainCh <- struct{}{}:
+	default:
+	}
+	select {
+	case <-m.drained:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Run adopts what the runtime already holds, then applies desired sets until ctx ends. Ending ctx
 // stops the workers but not the pods.
 func (m *Manager) Run(ctx context.Context) error {
@@ -128,18 +174,42 @@ func (m *Manager) Run(ctx context.Context) error {
 			m.wg.Wait()
 			return nil
 		case <-m.updated:
+			if m.draining {
+				continue
+			}
 			m.updMu.Lock()
 			pods := m.latest
 			m.updMu.Unlock()
 			m.apply(pods, existing)
 			existing = nil
+		case <-m.drainCh:
+			m.log.Info("draining: stopping every pod")
+			m.draining = true
+			m.apply(nil, existing)
+			existing = nil
+			m.checkDrained()
 		case uid := <-m.gone:
 			m.mu.Lock()
 			delete(m.workers, uid)
 			m.mu.Unlock()
 			m.status.delete(uid)
+			m.events.forget(uid)
 			delete(m.seen, uid)
 			m.admit()
+			m.checkDrained()
+		}
+	}
+}
+
+func (m *Manager) checkDrained() {
+	m.mu.Lock()
+	n := len(m.workers)
+	m.mu.Unlock()
+	if m.draining && n == 0 {
+		select {
+		case <-m.drained:
+		default:
+			close(m.drained)
 		}
 	}
 }
@@ -175,167 +245,4 @@ func (m *Manager) adopt(ctx context.Context) (map[types.UID]*PodStatus, error) {
 		}
 		delay = min(2*delay, 5*time.Second)
 	}
-}
-
-// apply makes the workers match a desired set. existing is what the runtime held at start-up, for
-// the first set only: pods in it that no manifest wants any more are removed.
-func (m *Manager) apply(pods []*v1.Pod, existing map[types.UID]*PodStatus) {
-	now := m.clock.Now()
-	m.desired = map[types.UID]*v1.Pod{}
-	m.order = m.order[:0]
-	for _, p := range pods {
-		m.desired[p.UID] = p
-		m.order = append(m.order, p.UID)
-	}
-	if existing != nil {
-		for uid, st := range existing {
-			if _, ok := m.desired[uid]; ok {
-				if sb := oldestPodCreated(st); !sb.IsZero() {
-					m.seen[uid] = sb
-				}
-				continue
-			}
-			m.log.Info("removing pod no manifest wants", "pod", st.Namespace+"/"+st.Name, "uid", string(uid))
-			m.startWorker(uid, nil, st.Namespace+"/"+st.Name, now).terminate(now)
-		}
-		m.sweepVolumes(existing)
-	}
-	m.mu.Lock()
-	for uid, w := range m.workers {
-		if _, ok := m.desired[uid]; !ok {
-			w.terminate(now)
-		}
-	}
-	m.mu.Unlock()
-	for uid := range m.pending {
-		if _, ok := m.desired[uid]; !ok {
-			delete(m.pending, uid)
-			m.status.delete(uid)
-		}
-	}
-	m.admit()
-	if !m.isSynced {
-		m.isSynced = true
-		close(m.synced)
-	}
-}
-
-// admit starts a worker for every desired pod that has none and can start now, in manifest order;
-// the others wait with a status that says why.
-func (m *Manager) admit() {
-	now := m.clock.Now()
-	m.mu.Lock()
-	var admitted []*v1.Pod
-	for _, w := range m.workers {
-		if w.pod != nil {
-			admitted = append(admitted, w.pod)
-		}
-	}
-	m.mu.Unlock()
-	for _, uid := range m.order {
-		pod := m.desired[uid]
-		m.mu.Lock()
-		_, running := m.workers[uid]
-		m.mu.Unlock()
-		if running {
-			continue
-		}
-		if _, ok := m.seen[uid]; !ok {
-			m.seen[uid] = now
-		}
-		reason, msg := admitReason(pod, admitted)
-		if msg == "" {
-			msg = m.orphanHolds(pod)
-		}
-		if msg != "" {
-			if !m.pending[uid] {
-				m.log.Warn("pod waits", "pod", pod.Namespace+"/"+pod.Name, "reason", reason, "message", msg)
-			}
-			m.pending[uid] = true
-			m.status.set(pendingPod(pod, m.seen[uid], reason, msg))
-			continue
-		}
-		delete(m.pending, uid)
-		m.startWorker(uid, pod, "", m.seen[uid])
-		admitted = append(admitted, pod)
-	}
-}
-
-// orphanHolds tells whether a pod of the same name that no manifest wants is still being removed.
-func (m *Manager) orphanHolds(pod *v1.Pod) string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for uid, w := range m.workers {
-		if w.pod == nil && w.orphanName == pod.Namespace+"/"+pod.Name {
-			return "waiting for the previous pod " + w.orphanName + " (" + string(uid) + ") to stop"
-		}
-	}
-	return ""
-}
-
-func (m *Manager) startWorker(uid types.UID, pod *v1.Pod, orphanName string, created time.Time) *podWorker {
-	w := newPodWorker(m, uid, pod, orphanName, created)
-	m.mu.Lock()
-	m.workers[uid] = w
-	m.mu.Unlock()
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		w.run(m.runCtx)
-	}()
-	return w
-}
-
-// podGone is called by a worker once its pod is fully removed.
-func (m *Manager) podGone(uid types.UID) {
-	select {
-	case m.gone <- uid:
-	case <-m.runCtx.Done():
-	}
-}
-
-// sweepVolumes removes pod directories that neither a desired pod nor the runtime claims.
-func (m *Manager) sweepVolumes(existing map[types.UID]*PodStatus) {
-	uids, err := m.cfg.Volumes.Pods()
-	if err != nil {
-		m.log.Error("list pod volume dirs", "err", err)
-		return
-	}
-	for _, uid := range uids {
-		if _, ok := m.desired[uid]; ok {
-			continue
-		}
-		if _, ok := existing[uid]; ok {
-			continue // its worker removes it
-		}
-		if err := m.cfg.Volumes.Teardown(uid); err != nil {
-			m.log.Error("remove orphaned pod dir", "uid", string(uid), "err", err)
-		}
-	}
-}
-
-func oldestPodCreated(st *PodStatus) time.Time {
-	var t time.Time
-	for _, sb := range st.Sandboxes {
-		if !sb.PodCreated.IsZero() && (t.IsZero() || sb.PodCreated.Before(t)) {
-			t = sb.PodCreated
-		}
-	}
-	return t
-}
-
-// pendingPod is the status of a pod that is not admitted yet.
-func pendingPod(pod *v1.Pod, created time.Time, reason, msg string) *v1.Pod {
-	out := pod.DeepCopy()
-	out.CreationTimestamp = metav1.NewTime(created)
-	out.Status = v1.PodStatus{
-		Phase:   v1.PodPending,
-		Reason:  reason,
-		Message: msg,
-		Conditions: []v1.PodCondition{{
-			Type: v1.PodScheduled, Status: v1.ConditionTrue, LastTransitionTime: metav1.NewTime(created),
-		}},
-		QOSClass: qosClass(pod),
-	}
-	return out
 }

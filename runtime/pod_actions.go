@@ -58,12 +58,15 @@ func shouldRestart(policy v1.RestartPolicy, exitCode int32) bool {
 	}
 }
 
-func backoffKey(pod *v1.Pod, name string) string { return string(pod.UID) + "/" + name }
+// backoffKey names a container's back-off: a changed spec starts afresh, as in kubelet.
+func backoffKey(pod *v1.Pod, c *v1.Container) string {
+	return string(pod.UID) + "/" + c.Name + "/" + containerHash(c)
+}
 
 // restartGate asks the back-off whether an exited instance may restart now. If not, the container
 // is held with CrashLoopBackOff and the message kubelet gives.
-func restartGate(a *podActions, pod *v1.Pod, st *ContainerStatus, bo *Backoff, now time.Time) bool {
-	key := backoffKey(pod, st.Name)
+func restartGate(a *podActions, pod *v1.Pod, c *v1.Container, st *ContainerStatus, bo *Backoff, now time.Time) bool {
+	key := backoffKey(pod, c)
 	wait := bo.Remaining(key, st.FinishedAt, st.FinishedAt.Sub(st.StartedAt), now)
 	if wait <= 0 {
 		return true
@@ -102,7 +105,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, bo *Backoff, now time.T
 		st := latestIn(observed, c.Name, sb.ID)
 		if isSidecar(c) {
 			// A sidecar counts as done once started; it restarts whenever it exits.
-			if st == nil || (st.State == StateExited && restartGate(&a, pod, st, bo, now)) {
+			if st == nil || (st.State == StateExited && restartGate(&a, pod, c, st, bo, now)) {
 				a.InitToStart = i
 				return a
 			}
@@ -119,7 +122,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, bo *Backoff, now time.T
 				a.KillPod = true // the pod failed
 				return a
 			}
-			if restartGate(&a, pod, st, bo, now) {
+			if restartGate(&a, pod, c, st, bo, now) {
 				a.InitToStart = i
 			}
 			return a
@@ -139,7 +142,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, bo *Backoff, now time.T
 			if !shouldRestart(pod.Spec.RestartPolicy, st.ExitCode) {
 				continue
 			}
-			if restartGate(&a, pod, st, bo, now) {
+			if restartGate(&a, pod, c, st, bo, now) {
 				a.ContainersToStart = append(a.ContainersToStart, i)
 			} else {
 				keep++
@@ -147,6 +150,11 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, bo *Backoff, now time.T
 		case st.SandboxID != sb.ID:
 			// Still running from an earlier sandbox: it cannot share this one's namespaces.
 			a.ContainersToKill = append(a.ContainersToKill, containerKill{Status: st, Reason: "its sandbox was replaced"})
+			a.ContainersToStart = append(a.ContainersToStart, i)
+		case st.Hash != "" && st.Hash != containerHash(c):
+			// The manifest changed this container in place.
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{Status: st,
+				Reason: fmt.Sprintf("Container %s definition changed, will be restarted", c.Name)})
 			a.ContainersToStart = append(a.ContainersToStart, i)
 		default:
 			keep++

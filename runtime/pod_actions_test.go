@@ -54,7 +54,7 @@ func TestComputePodActions(t *testing.T) {
 		name     string
 		pod      func(*v1.Pod)
 		observed func() *PodStatus
-		backoff  func(*Backoff)
+		backoff  func(*Backoff, *v1.Pod)
 		want     podActions
 	}{
 		{
@@ -113,7 +113,9 @@ func TestComputePodActions(t *testing.T) {
 				return &PodStatus{Sandboxes: []*SandboxStatus{readySandbox()}, Containers: []*ContainerStatus{
 					exited("init-a", KindInit, 1, 1, t0.Add(-3*time.Second))}}
 			},
-			backoff: func(b *Backoff) { b.Next("uid-1/init-a", t0.Add(-time.Minute), time.Second) },
+			backoff: func(b *Backoff, p *v1.Pod) {
+				b.Next(backoffKey(p, &p.Spec.InitContainers[0]), t0.Add(-time.Minute), time.Second)
+			},
 			want: podActions{InitToStart: -1, Recheck: 7 * time.Second, Waiting: map[string]waitingReason{
 				"init-a": {Reason: "CrashLoopBackOff", Message: "back-off 10s restarting failed container=init-a pod=web_default(uid-1)"}}},
 		},
@@ -142,7 +144,9 @@ func TestComputePodActions(t *testing.T) {
 				s.Containers = append(s.Containers, exited("server", KindMain, 1, 2, t0.Add(-4*time.Second)), running("sidecar", KindMain, 0))
 				return s
 			},
-			backoff: func(b *Backoff) { b.Next("uid-1/server", t0.Add(-time.Minute), time.Second) },
+			backoff: func(b *Backoff, p *v1.Pod) {
+				b.Next(backoffKey(p, &p.Spec.Containers[0]), t0.Add(-time.Minute), time.Second)
+			},
 			want: podActions{InitToStart: -1, Recheck: 6 * time.Second, Waiting: map[string]waitingReason{
 				"server": {Reason: "CrashLoopBackOff", Message: "back-off 10s restarting failed container=server pod=web_default(uid-1)"}}},
 		},
@@ -153,8 +157,10 @@ func TestComputePodActions(t *testing.T) {
 				s.Containers = append(s.Containers, exited("server", KindMain, 1, 2, t0.Add(-11*time.Second)), running("sidecar", KindMain, 0))
 				return s
 			},
-			backoff: func(b *Backoff) { b.Next("uid-1/server", t0.Add(-time.Minute), time.Second) },
-			want:    podActions{InitToStart: -1, ContainersToStart: []int{0}},
+			backoff: func(b *Backoff, p *v1.Pod) {
+				b.Next(backoffKey(p, &p.Spec.Containers[0]), t0.Add(-time.Minute), time.Second)
+			},
+			want: podActions{InitToStart: -1, ContainersToStart: []int{0}},
 		},
 		{
 			name: "OnFailure: a container that succeeded stays down",
@@ -256,6 +262,33 @@ func TestComputePodActions(t *testing.T) {
 			want: podActions{InitToStart: 0},
 		},
 		{
+			name: "a container whose spec changed in place is restarted",
+			observed: func() *PodStatus {
+				s := initialised()
+				stale := running("server", KindMain, 0)
+				stale.Hash = "0123456789abcdef"
+				s.Containers = append(s.Containers, stale, running("sidecar", KindMain, 0))
+				return s
+			},
+			want: podActions{InitToStart: -1, ContainersToStart: []int{0}, ContainersToKill: []containerKill{
+				{Status: func() *ContainerStatus { c := running("server", KindMain, 0); c.Hash = "0123456789abcdef"; return c }(),
+					Reason: "Container server definition changed, will be restarted"}}},
+		},
+		{
+			name: "a crash-looping container whose spec changed starts afresh, without back-off",
+			observed: func() *PodStatus {
+				s := initialised()
+				s.Containers = append(s.Containers, exited("server", KindMain, 3, 2, t0.Add(-time.Second)), running("sidecar", KindMain, 0))
+				return s
+			},
+			backoff: func(b *Backoff, p *v1.Pod) {
+				old := p.Spec.Containers[0]
+				old.Image = "busybox:old"
+				b.Next(backoffKey(p, &old), t0.Add(-time.Minute), time.Second)
+			},
+			want: podActions{InitToStart: -1, ContainersToStart: []int{0}},
+		},
+		{
 			name: "a container still running from an old sandbox is replaced",
 			observed: func() *PodStatus {
 				s := initialised()
@@ -276,7 +309,7 @@ func TestComputePodActions(t *testing.T) {
 			}
 			bo := NewBackoff()
 			if tc.backoff != nil {
-				tc.backoff(bo)
+				tc.backoff(bo, pod)
 			}
 			got := computePodActions(pod, tc.observed(), bo, t0)
 			if !reflect.DeepEqual(got, tc.want) {

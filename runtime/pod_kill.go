@@ -44,7 +44,7 @@ func (w *podWorker) killPod(ctx context.Context, pod *v1.Pod, observed *PodStatu
 		return sidecarOrder[sidecars[i].Name] > sidecarOrder[sidecars[j].Name]
 	})
 	stop := func(group []*ContainerStatus) {
-		left := max(deadline.Sub(w.m.clock.Now()), 0)
+		left := max(deadline.Sub(w.m.clock.Now()), minimumGracePeriod)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		for _, c := range group {
@@ -52,6 +52,9 @@ func (w *podWorker) killPod(ctx context.Context, pod *v1.Pod, observed *PodStatu
 			go func() {
 				defer wg.Done()
 				w.log.Info("stopping container", "container", c.Name, "grace", left)
+				if pod != nil {
+					w.event(pod, c.Name, v1.EventTypeNormal, "Killing", "Stopping container "+c.Name)
+				}
 				if err := w.m.cfg.Runtime.StopContainer(ctx, c.ID, left); err != nil {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("stop %s: %w", c.Name, err))
@@ -81,6 +84,10 @@ func (w *podWorker) killPod(ctx context.Context, pod *v1.Pod, observed *PodStatu
 	}
 	return len(running) > 0 || n > 0 || len(observed.Sandboxes) > 0, nil
 }
+
+// minimumGracePeriod is what every container stop gets at least, as in kubelet: sidecars stopped
+// after main containers that used up the pod's grace period still get to clean up.
+const minimumGracePeriod = 2 * time.Second
 
 // gracePeriod is the pod's terminationGracePeriodSeconds, or for an orphan the longest recorded on
 // its containers.

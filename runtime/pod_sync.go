@@ -7,6 +7,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // errHeld says a step was not tried because its back-off has not run out.
@@ -14,8 +15,8 @@ var errHeld = errors.New("held by back-off")
 
 // sync observes the pod, publishes its status, computes the next steps and performs them. It returns
 // when the pod wants syncing again: at once after it changed something (to observe and report the
-// result), when a back-off runs out, or at the resync period.
-func (w *podWorker) sync(ctx context.Context, pod *v1.Pod) time.Duration {
+// result), when a back-off or the active deadline runs out, or at the resync period.
+func (w *podWorker) sync(ctx context.Context, pod *v1.Pod, manifestUID types.UID) time.Duration {
 	observed, err := w.m.cfg.Runtime.GetPod(ctx, w.uid)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -24,15 +25,28 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod) time.Duration {
 		return w.retry("observe")
 	}
 	now := w.m.clock.Now()
-	actions := computePodActions(pod, observed, w.restarts, now)
+	deadlineIn := w.checkDeadline(pod, observed, now)
+	var actions podActions
+	if w.terminal != nil {
+		actions = podActions{KillPod: true, InitToStart: -1}
+	} else {
+		actions = computePodActions(pod, observed, w.restarts, now)
+	}
+	for name, held := range actions.Waiting {
+		if w.lastWaiting(name) != held.Reason {
+			w.event(pod, name, v1.EventTypeWarning, "BackOff", fmt.Sprintf("Back-off restarting failed container %s in pod %s_%s(%s)", name, pod.Name, pod.Namespace, pod.UID))
+		}
+	}
 	w.publish(pod, observed, actions.Waiting)
+	w.saveCheckpoint(pod, manifestUID)
 
 	acted, wait := w.execute(ctx, pod, observed, actions)
+	w.saveCheckpoint(pod, manifestUID)
 	if acted && ctx.Err() == nil {
 		return 0
 	}
 	next := w.m.cfg.ResyncPeriod
-	for _, d := range []time.Duration{wait, actions.Recheck} {
+	for _, d := range []time.Duration{wait, actions.Recheck, deadlineIn} {
 		if d > 0 && d < next {
 			next = d
 		}
@@ -40,10 +54,50 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod) time.Duration {
 	return next
 }
 
+// lastWaiting is the waiting reason the container showed in the last published status.
+func (w *podWorker) lastWaiting(name string) string {
+	if w.lastStatus == nil {
+		return ""
+	}
+	for _, list := range [][]v1.ContainerStatus{w.lastStatus.InitContainerStatuses, w.lastStatus.ContainerStatuses} {
+		for _, cs := range list {
+			if cs.Name == name && cs.State.Waiting != nil {
+				return cs.State.Waiting.Reason
+			}
+		}
+	}
+	return ""
+}
+
+// checkDeadline ends the pod once it has been active longer than activeDeadlineSeconds, as
+// kubelet does: Failed with reason DeadlineExceeded. It returns how long until the deadline.
+func (w *podWorker) checkDeadline(pod *v1.Pod, observed *PodStatus, now time.Time) time.Duration {
+	if w.terminal != nil || pod.Spec.ActiveDeadlineSeconds == nil {
+		return 0
+	}
+	started := w.podStarted(observed, time.Time{})
+	if started.IsZero() {
+		return 0
+	}
+	deadline := started.Add(time.Duration(*pod.Spec.ActiveDeadlineSeconds) * time.Second)
+	if now.Before(deadline) {
+		return deadline.Sub(now)
+	}
+	const msg = "Pod was active on the node longer than the specified deadline"
+	w.terminal = &terminalState{Phase: v1.PodFailed, Reason: "DeadlineExceeded", Message: msg}
+	w.saved = false
+	w.log.Info("active deadline exceeded; stopping the pod")
+	w.event(pod, "", v1.EventTypeNormal, "DeadlineExceeded", msg)
+	return 0
+}
+
 // execute performs the actions in order and stops at the first hard failure, leaving the rest to
 // the next sync. It reports whether it changed anything, and how soon a failed step may be retried.
 func (w *podWorker) execute(ctx context.Context, pod *v1.Pod, observed *PodStatus, a podActions) (acted bool, retry time.Duration) {
 	if a.KillPod {
+		if a.CreateSandbox && observed.Sandbox() != nil {
+			w.event(pod, "", v1.EventTypeNormal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
+		}
 		changed, err := w.killPod(ctx, pod, observed)
 		acted = changed
 		if err != nil {
@@ -56,6 +110,7 @@ func (w *podWorker) execute(ctx context.Context, pod *v1.Pod, observed *PodStatu
 	}
 	for _, k := range a.ContainersToKill {
 		w.log.Info("stopping container", "container", k.Status.Name, "reason", k.Reason)
+		w.event(pod, k.Status.Name, v1.EventTypeNormal, "Killing", k.Reason)
 		if err := w.m.cfg.Runtime.StopContainer(ctx, k.Status.ID, time.Duration(podGracePeriod(pod))*time.Second); err != nil {
 			w.log.Error("stop container", "container", k.Status.Name, "err", err)
 			return true, w.retry("kill")
@@ -78,6 +133,7 @@ func (w *podWorker) execute(ctx context.Context, pod *v1.Pod, observed *PodStatu
 			}
 			w.sandboxErr = err.Error()
 			w.log.Error("create sandbox", "err", err)
+			w.event(pod, "", v1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: "+err.Error())
 			return true, w.retry("sandbox")
 		}
 		w.failures.Reset("sandbox")
@@ -91,6 +147,7 @@ func (w *podWorker) execute(ctx context.Context, pod *v1.Pod, observed *PodStatu
 	paths, err := w.m.cfg.Volumes.Setup(pod)
 	if err != nil {
 		w.log.Error("set up volumes", "err", err)
+		w.event(pod, "", v1.EventTypeWarning, "FailedMount", err.Error())
 		for _, c := range pendingContainers(pod, a) {
 			w.waiting[c.Name] = waitingReason{Reason: "CreateContainerConfigError", Message: err.Error()}
 		}
@@ -132,8 +189,9 @@ func pendingContainers(pod *v1.Pod, a podActions) []*v1.Container {
 	return out
 }
 
-// podStarted is the pod's start time: kept from its first sandbox, else now.
-func (w *podWorker) podStarted(observed *PodStatus, now time.Time) time.Time {
+// podStarted is the pod's start time: kept from its first sandbox, else from the last status,
+// else def.
+func (w *podWorker) podStarted(observed *PodStatus, def time.Time) time.Time {
 	for _, sb := range observed.Sandboxes {
 		if !sb.PodStarted.IsZero() {
 			return sb.PodStarted
@@ -142,11 +200,11 @@ func (w *podWorker) podStarted(observed *PodStatus, now time.Time) time.Time {
 	if w.lastStatus != nil && w.lastStatus.StartTime != nil {
 		return w.lastStatus.StartTime.Time
 	}
-	return now
+	return def
 }
 
 // startContainer makes and starts the next instance of a spec container in the sandbox. Failures
-// are recorded as the container's waiting reason, as kubelet reports them.
+// are recorded as the container's waiting reason and as events, as kubelet reports them.
 func (w *podWorker) startContainer(ctx context.Context, pod *v1.Pod, sb *SandboxStatus, c *v1.Container, kind ContainerKind, observed *PodStatus, paths map[string]string) error {
 	rt := w.m.cfg.Runtime
 	log := w.log.With("container", c.Name)
@@ -164,35 +222,13 @@ func (w *podWorker) startContainer(ctx context.Context, pod *v1.Pod, sb *Sandbox
 		}
 	}
 
-	key := backoffKey(pod, c.Name)
-	if failed, ok := w.pullFailedAt[c.Name]; ok {
-		if wait := w.pulls.Remaining(key, failed, 0, now); wait > 0 {
-			w.waiting[c.Name] = waitingReason{Reason: "ImagePullBackOff", Message: fmt.Sprintf("Back-off pulling image %q", c.Image)}
-			return errHeld
-		}
-	}
-	img, err := rt.EnsureImage(ctx, c.Image, c.ImagePullPolicy)
+	img, err := w.ensureImage(ctx, pod, c, now)
 	if err != nil {
-		reason := "ErrImagePull"
-		switch {
-		case errors.Is(err, ErrImageNeverPull):
-			reason = "ErrImageNeverPull"
-		case errors.Is(err, ErrInvalidImageName):
-			reason = "InvalidImageName"
-		}
-		w.waiting[c.Name] = waitingReason{Reason: reason, Message: err.Error()}
-		w.pullFailedAt[c.Name] = now
-		w.pulls.Next(key, now, 0)
-		log.Warn("image not available", "image", c.Image, "reason", reason, "err", err)
 		return err
 	}
-	delete(w.pullFailedAt, c.Name)
-	w.pulls.Reset(key)
-
 	volumeMounts, err := w.m.cfg.Volumes.ContainerMounts(pod, c, paths)
 	if err != nil {
-		w.waiting[c.Name] = waitingReason{Reason: "CreateContainerConfigError", Message: err.Error()}
-		return err
+		return w.failedConfig(pod, c, err)
 	}
 	cfg, err := buildContainerConfig(containerInputs{
 		pod: pod, c: c, kind: kind, attempt: attempt, sandbox: sb, image: img,
@@ -201,25 +237,86 @@ func (w *podWorker) startContainer(ctx context.Context, pod *v1.Pod, sb *Sandbox
 		nodeName: w.m.cfg.NodeName, hostIPs: w.m.cfg.HostIPs,
 	})
 	if err != nil {
-		w.waiting[c.Name] = waitingReason{Reason: "CreateContainerConfigError", Message: err.Error()}
-		return err
+		return w.failedConfig(pod, c, err)
 	}
 	if latest != nil && latest.State == StateExited {
-		w.restarts.Next(key, latest.FinishedAt, latest.FinishedAt.Sub(latest.StartedAt))
+		w.restarts.Next(backoffKey(pod, c), latest.FinishedAt, latest.FinishedAt.Sub(latest.StartedAt))
+		w.saved = false
 	}
 	id, err := rt.CreateContainer(ctx, cfg)
 	if err != nil {
 		w.waiting[c.Name] = waitingReason{Reason: "CreateContainerError", Message: err.Error()}
+		w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: "+err.Error())
 		return err
 	}
 	delete(w.waiting, c.Name)
+	w.event(pod, c.Name, v1.EventTypeNormal, "Created", "Created container: "+c.Name)
 	if err := rt.StartContainer(ctx, id, cfg.LogPath); err != nil {
 		// Recorded on the container as exited with StartError; the restart policy takes it from here.
 		log.Error("start container", "err", err)
+		w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: "+err.Error())
 		return err
 	}
+	w.event(pod, c.Name, v1.EventTypeNormal, "Started", "Started container "+c.Name)
 	log.Info("started container", "id", id, "attempt", attempt)
 	return nil
+}
+
+// ensureImage makes the container's image present per its pull policy, with kubelet's pull
+// back-off, waiting reasons and events.
+func (w *podWorker) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container, now time.Time) (ImageInfo, error) {
+	key := backoffKey(pod, c) + "/image"
+	if failed, ok := w.pullFailedAt[c.Name]; ok {
+		if wait := w.pulls.Remaining(key, failed, 0, now); wait > 0 {
+			msg := fmt.Sprintf("Back-off pulling image %q", c.Image)
+			if w.waiting[c.Name].Reason != "ImagePullBackOff" {
+				w.event(pod, c.Name, v1.EventTypeNormal, "BackOff", msg)
+				w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: ImagePullBackOff")
+			}
+			w.waiting[c.Name] = waitingReason{Reason: "ImagePullBackOff", Message: msg}
+			return ImageInfo{}, errHeld
+		}
+	}
+	start := w.m.clock.Now()
+	img, err := w.m.cfg.Runtime.EnsureImage(ctx, c.Image, c.ImagePullPolicy)
+	// Whether a pull happens is known only afterwards; the Pulling event carries its start time.
+	if img.Pulled || (err != nil && errors.Is(err, ErrImagePull)) {
+		w.m.events.record(pod, c.Name, v1.EventTypeNormal, "Pulling", fmt.Sprintf("Pulling image %q", c.Image), start)
+	}
+	if err != nil {
+		reason := "ErrImagePull"
+		switch {
+		case errors.Is(err, ErrImageNeverPull):
+			reason = "ErrImageNeverPull"
+			w.event(pod, c.Name, v1.EventTypeWarning, reason, fmt.Sprintf("Container image %q is not present with pull policy of Never", c.Image))
+		case errors.Is(err, ErrInvalidImageName):
+			reason = "InvalidImageName"
+			w.event(pod, c.Name, v1.EventTypeWarning, reason, err.Error())
+		default:
+			w.event(pod, c.Name, v1.EventTypeWarning, "Failed", fmt.Sprintf("Failed to pull image %q: %v", c.Image, err))
+		}
+		w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: "+reason)
+		w.waiting[c.Name] = waitingReason{Reason: reason, Message: err.Error()}
+		w.pullFailedAt[c.Name] = now
+		w.pulls.Next(key, now, 0)
+		w.log.Warn("image not available", "container", c.Name, "image", c.Image, "reason", reason, "err", err)
+		return ImageInfo{}, err
+	}
+	delete(w.pullFailedAt, c.Name)
+	w.pulls.Reset(key)
+	if img.Pulled {
+		took := w.m.clock.Now().Sub(start).Round(time.Millisecond)
+		w.event(pod, c.Name, v1.EventTypeNormal, "Pulled", fmt.Sprintf("Successfully pulled image %q in %s", c.Image, took))
+	} else if c.ImagePullPolicy != v1.PullNever {
+		w.event(pod, c.Name, v1.EventTypeNormal, "Pulled", fmt.Sprintf("Container image %q already present on machine", c.Image))
+	}
+	return img, nil
+}
+
+func (w *podWorker) failedConfig(pod *v1.Pod, c *v1.Container, err error) error {
+	w.waiting[c.Name] = waitingReason{Reason: "CreateContainerConfigError", Message: err.Error()}
+	w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: "+err.Error())
+	return err
 }
 
 // gcInstances removes exited instances beyond the newest two of each container (the current one

@@ -13,53 +13,70 @@ import (
 
 // podWorker owns one pod: it alone syncs it, stops it and writes its status. It runs on its own
 // goroutine, woken through a capacity-1 channel so that any number of triggers (container exits,
-// the resync tick, a termination request) coalesce into one more sync.
+// the resync tick, a termination request, a spec update) coalesce into one more sync.
 //
 //	syncing --(manifest removed)--> terminating --(all released)--> gone
+//	   ^  |
+//	   +--+ (manifest edited in place: the changed containers restart)
 //
 // Stopping the agent ends the goroutine (its context) and leaves the pod running; only a
 // termination request stops the pod.
 type podWorker struct {
 	m    *Manager
-	uid  types.UID
+	uid  types.UID // the pod's UID in the runtime; it stays through in-place updates
 	log  *slog.Logger
 	wake chan struct{}
-	// pod is the desired pod, fixed for the worker's life (a changed manifest is a new UID); nil
-	// for an orphan the runtime holds and no manifest wants, then known by orphanName.
-	pod        *v1.Pod
+	// orphanName names a pod the runtime holds and no manifest wants (then pod is nil).
 	orphanName string
 
 	mu          sync.Mutex // guards the fields below
+	pod         *v1.Pod    // the desired pod, with UID set to uid; nil for an orphan
+	manifestUID types.UID  // the manifest content the pod runs
 	terminating bool
 	deletedAt   time.Time
 	cancelSync  context.CancelFunc
 
 	// Owned by the worker goroutine.
-	created      time.Time // when the pod was first seen (durable on its sandboxes)
+	created      time.Time // when the pod was first seen (durable in the checkpoint and on sandboxes)
 	restarts     *Backoff  // restart back-off per container
 	pulls        *Backoff  // image pull back-off per container
 	failures     *Backoff  // retry back-off for failed steps (sandbox, create)
 	pullFailedAt map[string]time.Time
 	waiting      map[string]waitingReason
 	sandboxErr   string
+	terminal     *terminalState // set when the agent ended the pod (activeDeadlineSeconds)
 	lastStatus   *v1.PodStatus
+	saved        bool // the checkpoint holds the current spec, back-off and terminal state
 }
 
-func newPodWorker(m *Manager, uid types.UID, pod *v1.Pod, orphanName string, created time.Time) *podWorker {
+func newPodWorker(m *Manager, uid types.UID, pod *v1.Pod, orphanName string, created time.Time, cp *podCheckpoint) *podWorker {
 	name := orphanName
+	var manifestUID types.UID
 	if pod != nil {
 		name = pod.Namespace + "/" + pod.Name
+		manifestUID = pod.UID
+		pod = pod.DeepCopy()
+		pod.UID = uid
 	}
-	return &podWorker{
-		m: m, uid: uid, pod: pod, orphanName: orphanName, created: created,
+	w := &podWorker{
+		m: m, uid: uid, pod: pod, manifestUID: manifestUID, orphanName: orphanName, created: created,
 		log:          m.log.With("pod", name, "uid", string(uid)),
 		wake:         make(chan struct{}, 1),
-		restarts:     NewBackoff(),
-		pulls:        NewBackoff(),
+		restarts:     m.newRestartBackoff(),
+		pulls:        m.newRestartBackoff(),
 		failures:     &Backoff{Initial: time.Second, Max: time.Minute, ResetAfter: time.Hour, entries: map[string]backoffEntry{}},
 		pullFailedAt: map[string]time.Time{},
 		waiting:      map[string]waitingReason{},
 	}
+	if cp != nil {
+		w.restarts.Restore(cp.Backoff)
+		w.terminal = cp.Terminal
+		if !cp.Created.IsZero() {
+			w.created = cp.Created
+		}
+		w.saved = cp.ManifestUID == manifestUID
+	}
+	return w
 }
 
 // poke asks for another sync; it never blocks.
@@ -68,6 +85,28 @@ func (w *podWorker) poke() {
 	case w.wake <- struct{}{}:
 	default:
 	}
+}
+
+// current returns the pod the worker runs now and the manifest UID it came from.
+func (w *podWorker) current() (*v1.Pod, types.UID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.pod, w.manifestUID
+}
+
+// update hands the worker an edited manifest that applies in place; the sync in flight is
+// cancelled so the change is acted on at once.
+func (w *podWorker) update(pod *v1.Pod) {
+	p := pod.DeepCopy()
+	p.UID = w.uid
+	w.mu.Lock()
+	w.pod = p
+	w.manifestUID = pod.UID
+	if w.cancelSync != nil {
+		w.cancelSync()
+	}
+	w.mu.Unlock()
+	w.poke()
 }
 
 // terminate asks the worker to stop and remove the pod; the sync in flight is cancelled.
@@ -101,7 +140,7 @@ func (w *podWorker) run(ctx context.Context) {
 		case <-w.wake:
 		case <-timer.C:
 		}
-		pod := w.pod
+		pod, manifestUID := w.current()
 		if w.isTerminating() {
 			w.publishTerminating()
 			if err := w.remove(ctx, pod); err != nil {
@@ -120,7 +159,7 @@ func (w *podWorker) run(ctx context.Context) {
 		w.mu.Lock()
 		w.cancelSync = cancel
 		w.mu.Unlock()
-		next := w.sync(syncCtx, pod)
+		next := w.sync(syncCtx, pod, manifestUID)
 		cancel()
 		timer.Reset(next)
 	}
@@ -133,6 +172,27 @@ func (w *podWorker) retry(step string) time.Duration {
 	return w.failures.Delay(step)
 }
 
+// event records an event about the pod, or one of its containers.
+func (w *podWorker) event(pod *v1.Pod, container, eventType, reason, message string) {
+	w.m.events.record(pod, container, eventType, reason, message, w.m.clock.Now())
+}
+
+// saveCheckpoint writes what the pod's restart needs, when it changed.
+func (w *podWorker) saveCheckpoint(pod *v1.Pod, manifestUID types.UID) {
+	if w.saved || pod == nil {
+		return
+	}
+	err := writePodCheckpoint(w.m.cfg.PodDir, w.uid, &podCheckpoint{
+		Pod: pod, ManifestUID: manifestUID, Created: w.created,
+		Backoff: w.restarts.Records(), Terminal: w.terminal,
+	})
+	if err != nil {
+		w.log.Error("save pod checkpoint", "err", err)
+		return
+	}
+	w.saved = true
+}
+
 // publish writes the pod's status from what was observed and what this sync learnt.
 func (w *podWorker) publish(pod *v1.Pod, observed *PodStatus, held map[string]waitingReason) {
 	waiting := make(map[string]waitingReason, len(w.waiting)+len(held))
@@ -143,7 +203,7 @@ func (w *podWorker) publish(pod *v1.Pod, observed *PodStatus, held map[string]wa
 		waiting[k] = v
 	}
 	st := generatePodStatus(statusInputs{
-		pod: pod, observed: observed, waiting: waiting, sandboxError: w.sandboxErr,
+		pod: pod, observed: observed, waiting: waiting, sandboxError: w.sandboxErr, terminal: w.terminal,
 		prev: w.lastStatus, hostIPs: w.m.cfg.HostIPs, now: w.m.clock.Now(),
 	})
 	w.lastStatus = &st

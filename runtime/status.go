@@ -18,9 +18,11 @@ type statusInputs struct {
 	waiting map[string]waitingReason
 	// sandboxError is why the last sandbox creation failed, if it did.
 	sandboxError string
-	prev         *v1.PodStatus
-	hostIPs      []string
-	now          time.Time
+	// terminal is set when the agent ended the pod (activeDeadlineSeconds).
+	terminal *terminalState
+	prev     *v1.PodStatus
+	hostIPs  []string
+	now      time.Time
 }
 
 // generatePodStatus is pure: the pod's status as Kubernetes defines it, from what the runtime
@@ -79,6 +81,10 @@ func generatePodStatus(in statusInputs) v1.PodStatus {
 	st.Phase = getPhase(pod, st.InitContainerStatuses, st.ContainerStatuses)
 	if in.prev != nil && (in.prev.Phase == v1.PodSucceeded || in.prev.Phase == v1.PodFailed) {
 		st.Phase = in.prev.Phase // the phase never leaves Succeeded or Failed
+		st.Reason, st.Message = in.prev.Reason, in.prev.Message
+	}
+	if t := in.terminal; t != nil {
+		st.Phase, st.Reason, st.Message = t.Phase, t.Reason, t.Message
 	}
 	st.Conditions = podConditions(in, &st, initDone)
 	return st
@@ -211,25 +217,29 @@ func podConditions(in statusInputs, st *v1.PodStatus, initDone bool) []v1.PodCon
 	readyReason, readyMsg := "ContainersNotReady", fmt.Sprintf("containers with unready status: [%s]", strings.Join(notReady, " "))
 	if terminal {
 		readyReason, readyMsg = "PodCompleted", ""
+		if st.Phase == v1.PodFailed {
+			readyReason = "PodFailed"
+		}
 	}
 	containersReady := len(notReady) == 0 && !terminal
-	gatesOK := true
+	// No one on a single node sets custom conditions: every readiness gate is unmet.
+	gatesOK := len(pod.Spec.ReadinessGates) == 0
 	var missingGates []string
 	for _, g := range pod.Spec.ReadinessGates {
-		gatesOK = false // no one on a single node sets custom conditions
-		missingGates = append(missingGates, string(g.ConditionType))
+		missingGates = append(missingGates, fmt.Sprintf("corresponding condition of pod readiness gate %q does not exist.", g.ConditionType))
 	}
 	readyMsgFull := readyMsg
 	if containersReady && !gatesOK {
-		readyReason, readyMsgFull = "ReadinessGatesNotReady", fmt.Sprintf("corresponding condition of pod readiness gate %q does not exist.", strings.Join(missingGates, ", "))
+		readyReason, readyMsgFull = "ReadinessGatesNotReady", strings.Join(missingGates, ", ")
 	}
-	initReason, initMsg := "ContainersNotInitialized", fmt.Sprintf("containers with incomplete status: [%s]", strings.Join(notInit, " "))
-	if terminal && initDone {
-		initReason = "PodCompleted"
+	initialized := cond(v1.PodInitialized, initDone, "ContainersNotInitialized",
+		fmt.Sprintf("containers with incomplete status: [%s]", strings.Join(notInit, " ")))
+	if initDone && st.Phase == v1.PodSucceeded {
+		initialized.Reason = "PodCompleted" // kubelet's word for a pod that ran to completion
 	}
 	return []v1.PodCondition{
 		cond(v1.PodReadyToStartContainers, sandboxReady, "", in.sandboxError),
-		cond(v1.PodInitialized, initDone, initReason, initMsg),
+		initialized,
 		cond(v1.PodReady, containersReady && gatesOK, readyReason, readyMsgFull),
 		cond(v1.ContainersReady, containersReady, readyReason, readyMsg),
 		cond(v1.PodScheduled, true, "", ""),
@@ -242,16 +252,13 @@ func qosClass(pod *v1.Pod) v1.PodQOSClass {
 	all := append(append([]v1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...)
 	anySet, guaranteed := false, true
 	for _, c := range all {
-		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
-			anySet = true
-		}
 		for _, r := range []v1.ResourceName{v1.ResourceCPU, v1.ResourceMemory} {
-			lim, ok := c.Resources.Limits[r]
-			if !ok || lim.IsZero() {
-				guaranteed = false
-				continue
+			req, hasReq := c.Resources.Requests[r]
+			lim, hasLim := c.Resources.Limits[r]
+			if (hasReq && req.Sign() > 0) || (hasLim && lim.Sign() > 0) {
+				anySet = true
 			}
-			if req, ok := c.Resources.Requests[r]; ok && req.Cmp(lim) != 0 {
+			if !hasLim || lim.Sign() <= 0 || (hasReq && req.Cmp(lim) != 0) {
 				guaranteed = false
 			}
 		}

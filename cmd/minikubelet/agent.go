@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -26,15 +28,22 @@ import (
 
 // runAgent wires the concrete parts together and runs them until ctx ends. Ending it stops the
 // agent, not the pods: they are adopted on the next start.
-func runAgent(ctx context.Context, f runFlags, log *slog.Logger) error {
+func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	for _, d := range []string{f.RootDir, f.ImagesDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("create %s: %w", d, err)
 		}
 	}
-	// A task that fails for good stops the agent.
-	ctx, cancel := context.WithCancelCause(ctx)
+	// The agent's own context: it ends after a signal (and the drain, with --stop-pods-on-exit),
+	// or when a task fails for good.
+	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
+	stop := context.AfterFunc(sigCtx, func() {
+		if !f.StopPodsOnExit {
+			cancel(nil)
+		}
+	})
+	defer stop()
 	var daemon taskGroup // containerd, if the agent runs its own: stopped last
 	defer daemon.wait()
 	address, stopDaemon, err := ensureContainerd(f, log, &daemon)
@@ -78,7 +87,8 @@ func runAgent(ctx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	mgr, err := runtime.NewManager(runtime.Config{
 		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
-		LogDir: filepath.Join(f.RootDir, "logs"), NodeName: f.NodeName, HostIPs: hostIPs, Logger: log,
+		LogDir: filepath.Join(f.RootDir, "logs"), PodDir: filepath.Join(f.RootDir, "pods"),
+		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -118,8 +128,22 @@ func runAgent(ctx context.Context, f runFlags, log *slog.Logger) error {
 	tasks.goRun("images dir", log, func() error { return imageDir.Watch(ctx) })
 	tasks.goRun("api", log, func() error { return srv.Serve(ctx) })
 	log.Info("minikubelet running", "manifests", f.ManifestDir, "node", f.NodeName, "root", f.RootDir)
-	<-ctx.Done()
-	log.Info("stopping; pods keep running")
+	select {
+	case <-ctx.Done():
+	case <-sigCtx.Done():
+	}
+	if f.StopPodsOnExit && ctx.Err() == nil {
+		log.Info("stopping every pod before exiting (--stop-pods-on-exit)")
+		// A second signal cuts the drain short.
+		second, stopSecond := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		if err := mgr.Drain(second); err != nil {
+			log.Error("drain cut short; some pods keep running", "err", err)
+		}
+		stopSecond()
+		cancel(nil)
+	} else {
+		log.Info("stopping; pods keep running")
+	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -186,9 +210,13 @@ func ensurePauseImage(ctx context.Context, rt *containerd.Runtime, flag string, 
 	return img.Name, nil
 }
 
-// apiSource is what the HTTP API serves: the manager's pods, the refused manifests, health.
+// apiSource is what the HTTP API serves: the manager's pods and events, the refused manifests,
+// health.
 type apiSource struct {
-	pods    interface{ Pods() []v1.Pod }
+	pods interface {
+		Pods() []v1.Pod
+		PodEvents(namespace, name string) (*v1.EventList, bool)
+	}
 	runtime interface{ Healthy(context.Context) error }
 	synced  <-chan struct{}
 
@@ -197,6 +225,10 @@ type apiSource struct {
 }
 
 func (a *apiSource) Pods() []v1.Pod { return a.pods.Pods() }
+
+func (a *apiSource) PodEvents(namespace, name string) (*v1.EventList, bool) {
+	return a.pods.PodEvents(namespace, name)
+}
 
 func (a *apiSource) ManifestErrors() []manifest.FileError {
 	a.mu.Lock()

@@ -17,6 +17,7 @@ Usage:
   minikubelet run [flags]                       run the agent
   minikubelet get pods [NAME...] [-A|-n NS] [-o wide|json|yaml|name]
   minikubelet get errors                        list refused manifests
+  minikubelet describe pod NAME [-n NS]         a pod, its containers and its events
   minikubelet image import FILE...              import image archives (OCI layout or docker save)
   minikubelet image ls                          list images
   minikubelet version
@@ -57,6 +58,8 @@ func dispatch(ctx context.Context, args []string) error {
 		return runCommand(ctx, args[1:])
 	case "get":
 		return getCommand(ctx, args[1:])
+	case "describe":
+		return describeCommand(ctx, args[1:])
 	case "image", "images":
 		return imageCommand(ctx, args[1:])
 	case "version", "--version":

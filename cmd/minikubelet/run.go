@@ -35,6 +35,8 @@ type runFlags struct {
 	PauseBinary       string
 	FileCheck         time.Duration
 	LogLevel          string
+	StopPodsOnExit    bool
+	RestartBackoff    time.Duration
 }
 
 func parseRunFlags(args []string) (runFlags, error) {
@@ -56,6 +58,9 @@ func parseRunFlags(args []string) (runFlags, error) {
 	fs.StringVar(&f.PauseBinary, "pause-binary", "", "the pause program for pod sandboxes (default: 'pause' next to this binary, then /usr/lib/minikubelet/pause)")
 	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
+	fs.DurationVar(&f.RestartBackoff, "container-restart-backoff", 10*time.Second, "first container restart back-off (cap 30x, reset after 60x); for tests")
+	_ = fs.MarkHidden("container-restart-backoff")
 	fs.Usage = func() { fmt.Fprintf(os.Stderr, "Usage: minikubelet run [flags]\n\n%s", fs.FlagUsages()) }
 	if err := fs.Parse(args); err != nil {
 		return f, err

@@ -44,16 +44,20 @@ func (r *Runtime) EnsureImage(ctx context.Context, image string, policy v1.PullP
 	if err != nil && !errdefs.IsNotFound(err) {
 		return runtime.ImageInfo{}, fmt.Errorf("look up image %s: %w", name, err)
 	}
+	pulled := false
 	switch {
 	case policy == v1.PullAlways, !present && policy != v1.PullNever:
 		img, err = r.pull(ctx, name)
 		if err != nil {
 			return runtime.ImageInfo{}, fmt.Errorf("%w: %w", runtime.ErrImagePull, err)
 		}
+		pulled = true
 	case !present:
-		return runtime.ImageInfo{}, fmt.Errorf("%w: image %q is not present with pull policy of Never", runtime.ErrImageNeverPull, image)
+		return runtime.ImageInfo{}, fmt.Errorf("%w: container image %q is not present with pull policy of Never", runtime.ErrImageNeverPull, image)
 	}
-	return r.imageInfo(ctx, img)
+	info, err := r.imageInfo(ctx, img)
+	info.Pulled = pulled
+	return info, err
 }
 
 func (r *Runtime) pull(ctx context.Context, name string) (containerd.Image, error) {

@@ -40,6 +40,15 @@ type agent struct {
 	cmd       *exec.Cmd
 	exited    chan error
 	netnsBase []string // mkl-* netns present before the agent started
+	extraArgs []string // more flags for `minikubelet run`
+}
+
+// agentOption changes how startAgent runs the agent.
+type agentOption func(*agent)
+
+// withFlags passes more flags to `minikubelet run`.
+func withFlags(flags ...string) agentOption {
+	return func(a *agent) { a.extraArgs = append(a.extraArgs, flags...) }
 }
 
 func requireE2E(t *testing.T) {
@@ -50,7 +59,7 @@ func requireE2E(t *testing.T) {
 }
 
 // startAgent runs a fresh agent; everything it made is removed when the test ends.
-func startAgent(t *testing.T) *agent {
+func startAgent(t *testing.T, opts ...agentOption) *agent {
 	t.Helper()
 	requireE2E(t)
 	dir := t.TempDir()
@@ -64,6 +73,9 @@ func startAgent(t *testing.T) *agent {
 		port:      hosttest.FreePort(t),
 		logPath:   filepath.Join(dir, "agent.log"),
 		netnsBase: mklNetns(t),
+	}
+	for _, o := range opts {
+		o(a)
 	}
 	if err := os.MkdirAll(a.manifests, 0o755); err != nil {
 		t.Fatal(err)
@@ -88,7 +100,7 @@ func (a *agent) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.cmd = exec.Command(built.agent, "run",
+	a.cmd = exec.Command(built.agent, append([]string{"run",
 		"--pod-manifest-path", a.manifests,
 		"--root-dir", a.root,
 		"--containerd-namespace", a.namespace,
@@ -99,7 +111,7 @@ func (a *agent) start() {
 		"--pause-binary", built.pause,
 		"--file-check-frequency", "2s",
 		"--log-level", "debug",
-	)
+	}, a.extraArgs...)...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -133,6 +145,14 @@ func (a *agent) stop() {
 		<-a.exited
 		a.t.Errorf("the agent did not stop within 30s of SIGTERM")
 	}
+	a.cmd = nil
+}
+
+// kill ends the agent with SIGKILL: no clean-up of any kind.
+func (a *agent) kill() {
+	a.t.Helper()
+	_ = a.cmd.Process.Kill()
+	<-a.exited
 	a.cmd = nil
 }
 

@@ -107,13 +107,17 @@ func TestHostPortConflict(t *testing.T) {
 	a.waitRunning("default", "second")
 }
 
-// Editing a manifest's spec recreates the pod under a new UID; rewriting it unchanged does not.
+// Editing a manifest's pod-level spec recreates the pod under a new UID; rewriting it unchanged,
+// or changing only comments, does not. (Container-only edits apply in place: TestInPlaceUpdate.)
 func TestManifestEdit(t *testing.T) {
 	a := startAgent(t)
 	a.writeManifest("p.yaml", sleeperPod("p"))
 	before := a.waitRunning("default", "p")
 	a.writeManifest("p.yaml", "# a comment changes nothing\n"+sleeperPod("p"))
-	a.writeManifest("p.yaml", strings.Replace(sleeperPod("p"), "sleep", "/bin/sleep", 1))
+	if now := a.waitRunning("default", "p"); now.UID != before.UID {
+		t.Fatalf("a comment recreated the pod")
+	}
+	a.writeManifest("p.yaml", strings.Replace(sleeperPod("p"), "terminationGracePeriodSeconds: 1", "terminationGracePeriodSeconds: 2", 1))
 	after := a.waitPod("default", "p", "is recreated and Running", func(p *v1.Pod) bool {
 		return p.UID != before.UID && p.Status.Phase == v1.PodRunning
 	})

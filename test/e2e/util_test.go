@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	v1 "k8s.io/api/core/v1"
 )
 
 func parseIP(t *testing.T, s string) net.IP {
@@ -35,4 +38,39 @@ func mklNetnsExcept(t *testing.T, base []string) []string {
 func (a *agent) shimCount() int {
 	out, _ := exec.Command("pgrep", "-f", "containerd-shim-runc-v2 -namespace "+a.namespace+" ").Output()
 	return len(strings.Fields(string(out)))
+}
+
+// killContainer SIGKILLs a container's process from outside, as an OOM killer or a stray kill -9.
+func (a *agent) killContainer(containerID string) {
+	a.t.Helper()
+	a.ctr("tasks", "kill", "--signal", "SIGKILL", strings.TrimPrefix(containerID, "containerd://"))
+}
+
+// killContainerAt does the same through the containerd at address.
+func (a *agent) killContainerAt(address, containerID string) {
+	a.t.Helper()
+	a.ctr("--address", address, "tasks", "kill", "--signal", "SIGKILL", strings.TrimPrefix(containerID, "containerd://"))
+}
+
+// events is GET /pods/NS/NAME/events, decoded.
+func (a *agent) events(namespace, name string) []v1.Event {
+	a.t.Helper()
+	body, code, err := a.get("/pods/" + namespace + "/" + name + "/events")
+	if err != nil || code != 200 {
+		a.t.Fatalf("GET events: %d %v %s", code, err, body)
+	}
+	var list v1.EventList
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		a.t.Fatal(err)
+	}
+	return list.Items
+}
+
+func findEvent(events []v1.Event, reason string) *v1.Event {
+	for i := range events {
+		if events[i].Reason == reason {
+			return &events[i]
+		}
+	}
+	return nil
 }
