@@ -49,6 +49,14 @@ func TestCLI(t *testing.T) {
 	if !strings.Contains(out, `"podIP": "`+pod.Status.PodIP+`"`) {
 		t.Errorf("-o json lacks the pod IP:\n%.500s", out)
 	}
+	out = a.cli("describe", "pod", "web-pod", "-n", "space02", server)
+	for _, want := range []string{"Name:", "web-pod", "Init Containers:", "init-a:", "Containers:", "server:",
+		"Events:", "Started container server", "Created container: sidecar"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("describe pod lacks %q:\n%s", want, out)
+		}
+	}
+
 	// By hand: the archive goes in under a new name, and image ls shows it.
 	tar := filepath.Join(t.TempDir(), "extra.tar")
 	imgs, err := images.Busybox(images.DefaultBusybox, "example.test/extra:v2")
