@@ -63,7 +63,7 @@ func PrintPodDescription(w io.Writer, pod *v1.Pod, events []v1.Event, now time.T
 	describeContainers(dw, "Containers", pod, pod.Spec.Containers, pod.Status.ContainerStatuses)
 	describePodConditions(dw, pod)
 	describeVolumes(dw, pod.Spec.Volumes)
-	dw.line(level0, "QoS Class:\t%s\n", podQOS(pod))
+	dw.line(level0, "QoS Class:\t%s\n", orNone(string(pod.Status.QOSClass)))
 	dw.labels("Node-Selectors", pod.Spec.NodeSelector)
 	dw.tolerations("Tolerations", pod.Spec.Tolerations)
 	if err := describeEvents(dw, events, now); err != nil {
@@ -226,35 +226,5 @@ func describeVolumes(w *describeWriter, volumes []v1.Volume) {
 		default:
 			w.line(level1, "<unknown>\n")
 		}
-	}
-}
-
-// podQOS is the QoS class the agent reported, else the one Kubernetes
-// computes from the containers' CPU and memory requests and limits.
-func podQOS(pod *v1.Pod) v1.PodQOSClass {
-	if pod.Status.QOSClass != "" {
-		return pod.Status.QOSClass
-	}
-	containers := append(append([]v1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...)
-	anySet, guaranteed := false, true
-	for _, c := range containers {
-		for _, r := range []v1.ResourceName{v1.ResourceCPU, v1.ResourceMemory} {
-			req, hasReq := c.Resources.Requests[r]
-			lim, hasLim := c.Resources.Limits[r]
-			if (hasReq && !req.IsZero()) || (hasLim && !lim.IsZero()) {
-				anySet = true
-			}
-			if !hasLim || lim.IsZero() || (hasReq && req.Cmp(lim) != 0) {
-				guaranteed = false
-			}
-		}
-	}
-	switch {
-	case !anySet:
-		return v1.PodQOSBestEffort
-	case guaranteed:
-		return v1.PodQOSGuaranteed
-	default:
-		return v1.PodQOSBurstable
 	}
 }

@@ -327,7 +327,7 @@ Containers:
     Environment:  <none>
     Mounts:       <none>
 Volumes:          <none>
-QoS Class:        Guaranteed
+QoS Class:        <none>
 Node-Selectors:   <none>
 Tolerations:      <none>
 Events:           <none>

@@ -1,12 +1,10 @@
 package sandbox
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
+	checkpointfile "github.com/minikubelet/minikubelet/checkpoint"
 	"github.com/minikubelet/minikubelet/network"
 	"github.com/minikubelet/minikubelet/runtime"
 )
@@ -25,40 +23,11 @@ type checkpoint struct {
 const checkpointFile = "checkpoint.json"
 
 func writeCheckpoint(dir string, cp checkpoint) error {
-	data, err := json.Marshal(cp)
-	if err != nil {
-		return fmt.Errorf("encode sandbox checkpoint: %w", err)
-	}
-	tmp := filepath.Join(dir, checkpointFile+".tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("write sandbox checkpoint: %w", err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, checkpointFile))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write sandbox checkpoint: %w", err)
-	}
-	return nil
+	return checkpointfile.Write(filepath.Join(dir, checkpointFile), cp)
 }
 
 func readCheckpoint(dir string) (checkpoint, error) {
 	var cp checkpoint
-	data, err := os.ReadFile(filepath.Join(dir, checkpointFile))
-	if err != nil {
-		return cp, fmt.Errorf("read sandbox checkpoint: %w", err)
-	}
-	if err := json.Unmarshal(data, &cp); err != nil {
-		return cp, fmt.Errorf("decode sandbox checkpoint %s: %w", dir, err)
-	}
-	return cp, nil
+	err := checkpointfile.Read(filepath.Join(dir, checkpointFile), &cp)
+	return cp, err
 }
