@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/minikubelet/minikubelet/checkpoint"
+	"github.com/minikubelet/minikubelet/probes/action"
 )
 
 // podCheckpoint is what the agent knows of a pod that containerd's labels do not hold: the spec it
@@ -21,7 +22,10 @@ type podCheckpoint struct {
 	ManifestUID types.UID                `json:"manifestUID"`
 	Created     time.Time                `json:"created"`
 	Backoff     map[string]BackoffRecord `json:"backoff,omitempty"`
-	Terminal    *terminalState           `json:"terminal,omitempty"`
+	// Probes are the counted readiness and startup results ("CONTAINERID/KIND"), so that an agent
+	// restart neither flaps Ready nor re-runs startup probes (k8s#100277).
+	Probes   map[string]action.Result `json:"probes,omitempty"`
+	Terminal *terminalState           `json:"terminal,omitempty"`
 }
 
 // terminalState is a pod the agent itself ended (activeDeadlineSeconds).

@@ -20,6 +20,8 @@ type ContainerRuntime interface {
 	StartContainer(ctx context.Context, id, logPath string) error
 	StopContainer(ctx context.Context, id string, grace time.Duration) error
 	RemoveContainer(ctx context.Context, id string) error
+	// ExecSync runs a command in a running container (exec probes and hooks); see action.Execer.
+	ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) ([]byte, int, error)
 }
 
 // Sandboxes makes and removes pod sandboxes; the sandbox package implements it.

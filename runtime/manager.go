@@ -6,12 +6,16 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/probes"
 )
 
 // Config wires a Manager.
@@ -39,6 +43,7 @@ type Manager struct {
 	clock  Clock
 	status *statusStore
 	events *eventLog
+	probes *probes.Manager
 
 	updMu   sync.Mutex
 	latest  []*v1.Pod // guarded by updMu: the newest desired set not yet applied
@@ -79,13 +84,26 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Manager{
+	m := &Manager{
 		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, status: newStatusStore(), events: newEventLog(cfg.NodeName),
 		updated: make(chan struct{}, 1), gone: make(chan types.UID, 16), drainCh: make(chan struct{}, 1),
 		workers: map[types.UID]*podWorker{}, desired: map[types.UID]*v1.Pod{},
 		pending: map[types.UID]bool{}, seen: map[types.UID]time.Time{},
 		synced: make(chan struct{}), drained: make(chan struct{}),
-	}, nil
+	}
+	m.probes = probes.NewManager(probes.Config{
+		Exec: cfg.Runtime, OnChange: m.PodChanged, OnFailure: m.probeFailed, Logger: cfg.Logger,
+	})
+	return m, nil
+}
+
+// probeFailed records kubelet's Unhealthy event for a failed probe run, with the probe's output.
+func (m *Manager) probeFailed(pod *v1.Pod, container string, kind probes.Kind, output string) {
+	if pod == nil {
+		return
+	}
+	title := strings.ToUpper(string(kind[:1])) + string(kind[1:])
+	m.events.record(pod, container, v1.EventTypeWarning, "Unhealthy", fmt.Sprintf("%s probe failed: %s", title, output), m.clock.Now())
 }
 
 func (m *Manager) newRestartBackoff() *Backoff {
@@ -172,6 +190,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			m.wg.Wait()
+			m.probes.Stop()
 			return nil
 		case <-m.updated:
 			if m.draining {
@@ -192,6 +211,7 @@ func (m *Manager) Run(ctx context.Context) error {
 			m.mu.Lock()
 			delete(m.workers, uid)
 			m.mu.Unlock()
+			m.probes.RemovePod(uid)
 			m.status.delete(uid)
 			m.events.forget(uid)
 			delete(m.seen, uid)

@@ -30,6 +30,7 @@ type podActions struct {
 type containerKill struct {
 	Status *ContainerStatus
 	Reason string
+	Grace  *int64 // seconds; nil: the pod's terminationGracePeriodSeconds
 }
 
 type waitingReason struct {
@@ -86,7 +87,9 @@ func restartGate(a *podActions, pod *v1.Pod, c *v1.Container, st *ContainerStatu
 //   - then each main container that never ran, or exited and should restart under the policy and
 //     the back-off;
 //   - nothing running, nothing to start, nothing waiting: the pod is done, its sandbox goes.
-func computePodActions(pod *v1.Pod, observed *PodStatus, bo *Backoff, now time.Time) podActions {
+//   - a running container whose liveness or startup probe failed is killed; the restart policy
+//     takes it from there.
+func computePodActions(pod *v1.Pod, observed *PodStatus, results probeResults, bo *Backoff, now time.Time) podActions {
 	a := podActions{InitToStart: -1}
 	sb := observed.Sandbox()
 	ready := 0
@@ -104,9 +107,17 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, bo *Backoff, now time.T
 		c := &pod.Spec.InitContainers[i]
 		st := latestIn(observed, c.Name, sb.ID)
 		if isSidecar(c) {
-			// A sidecar counts as done once started; it restarts whenever it exits.
+			// A sidecar counts as done once started (its startup probe passed); it restarts whenever
+			// it exits.
 			if st == nil || (st.State == StateExited && restartGate(&a, pod, c, st, bo, now)) {
 				a.InitToStart = i
+				return a
+			}
+			h := healthOf(results, c, st)
+			if h.Unhealthy != "" {
+				a.ContainersToKill = append(a.ContainersToKill, unhealthyKill(c, st, h.Unhealthy))
+			}
+			if st.State == StateRunning && !h.Started {
 				return a
 			}
 			continue
@@ -157,6 +168,9 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, bo *Backoff, now time.T
 				Reason: fmt.Sprintf("Container %s definition changed, will be restarted", c.Name)})
 			a.ContainersToStart = append(a.ContainersToStart, i)
 		default:
+			if h := healthOf(results, c, st); h.Unhealthy != "" {
+				a.ContainersToKill = append(a.ContainersToKill, unhealthyKill(c, st, h.Unhealthy))
+			}
 			keep++
 		}
 	}

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/probes"
+	"github.com/minikubelet/minikubelet/probes/action"
 )
 
 var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -49,12 +52,22 @@ func initialised() *PodStatus {
 	}}
 }
 
+func fixedResults(m map[string]action.Result) probeResults {
+	return func(id string, kind probes.Kind) (action.Result, bool) {
+		r, ok := m[id+"/"+string(kind)]
+		return r, ok
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
 func TestComputePodActions(t *testing.T) {
 	tests := []struct {
 		name     string
 		pod      func(*v1.Pod)
 		observed func() *PodStatus
 		backoff  func(*Backoff, *v1.Pod)
+		results  probeResults
 		want     podActions
 	}{
 		{
@@ -289,6 +302,45 @@ func TestComputePodActions(t *testing.T) {
 			want: podActions{InitToStart: -1, ContainersToStart: []int{0}},
 		},
 		{
+			name: "liveness failed: kill the container with the probe's grace period",
+			pod: func(p *v1.Pod) {
+				grace := int64(5)
+				p.Spec.Containers[0].LivenessProbe = &v1.Probe{TerminationGracePeriodSeconds: &grace}
+			},
+			observed: func() *PodStatus {
+				s := initialised()
+				s.Containers = append(s.Containers, running("server", KindMain, 0), running("sidecar", KindMain, 0))
+				return s
+			},
+			results: fixedResults(map[string]action.Result{"server-id/liveness": action.Failure}),
+			want: podActions{InitToStart: -1, ContainersToKill: []containerKill{{
+				Status: running("server", KindMain, 0), Reason: "Container server failed liveness probe, will be restarted", Grace: ptrTo(int64(5))}}},
+		},
+		{
+			name: "readiness failing restarts nothing",
+			pod:  func(p *v1.Pod) { p.Spec.Containers[0].ReadinessProbe = &v1.Probe{} },
+			observed: func() *PodStatus {
+				s := initialised()
+				s.Containers = append(s.Containers, running("server", KindMain, 0), running("sidecar", KindMain, 0))
+				return s
+			},
+			results: fixedResults(map[string]action.Result{"server-id/readiness": action.Failure}),
+			want:    podActions{InitToStart: -1},
+		},
+		{
+			name: "a sidecar whose startup probe has not passed holds the next init container",
+			pod: func(p *v1.Pod) {
+				always := v1.ContainerRestartPolicyAlways
+				p.Spec.InitContainers[0].RestartPolicy = &always
+				p.Spec.InitContainers[0].StartupProbe = &v1.Probe{}
+			},
+			observed: func() *PodStatus {
+				return &PodStatus{Sandboxes: []*SandboxStatus{readySandbox()}, Containers: []*ContainerStatus{
+					running("init-a", KindInit, 0)}}
+			},
+			want: podActions{InitToStart: -1},
+		},
+		{
 			name: "a container still running from an old sandbox is replaced",
 			observed: func() *PodStatus {
 				s := initialised()
@@ -311,7 +363,7 @@ func TestComputePodActions(t *testing.T) {
 			if tc.backoff != nil {
 				tc.backoff(bo, pod)
 			}
-			got := computePodActions(pod, tc.observed(), bo, t0)
+			got := computePodActions(pod, tc.observed(), tc.results, bo, t0)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("computePodActions:\n got %+v\nwant %+v", got, tc.want)
 			}

@@ -52,10 +52,7 @@ func (w *podWorker) killPod(ctx context.Context, pod *v1.Pod, observed *PodStatu
 			go func() {
 				defer wg.Done()
 				w.log.Info("stopping container", "container", c.Name, "grace", left)
-				if pod != nil {
-					w.event(pod, c.Name, v1.EventTypeNormal, "Killing", "Stopping container "+c.Name)
-				}
-				if err := w.m.cfg.Runtime.StopContainer(ctx, c.ID, left); err != nil {
+				if err := w.stopContainer(ctx, pod, observed.Sandbox(), c, left, ""); err != nil {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("stop %s: %w", c.Name, err))
 					mu.Unlock()

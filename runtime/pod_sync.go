@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -26,11 +27,12 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod, manifestUID types.UID
 	}
 	now := w.m.clock.Now()
 	deadlineIn := w.checkDeadline(pod, observed, now)
+	w.m.probes.Sync(pod, podIP(pod, observed.Sandbox(), w.m.cfg.HostIPs), probeTargets(pod, observed))
 	var actions podActions
 	if w.terminal != nil {
 		actions = podActions{KillPod: true, InitToStart: -1}
 	} else {
-		actions = computePodActions(pod, observed, w.restarts, now)
+		actions = computePodActions(pod, observed, w.m.probes.Result, w.restarts, now)
 	}
 	for name, held := range actions.Waiting {
 		if w.lastWaiting(name) != held.Reason {
@@ -38,6 +40,9 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod, manifestUID types.UID
 		}
 	}
 	w.publish(pod, observed, actions.Waiting)
+	if probed := w.m.probes.Results(w.uid); !maps.Equal(probed, w.savedProbes) {
+		w.savedProbes, w.saved = probed, false
+	}
 	w.saveCheckpoint(pod, manifestUID)
 
 	acted, wait := w.execute(ctx, pod, observed, actions)
@@ -110,8 +115,11 @@ func (w *podWorker) execute(ctx context.Context, pod *v1.Pod, observed *PodStatu
 	}
 	for _, k := range a.ContainersToKill {
 		w.log.Info("stopping container", "container", k.Status.Name, "reason", k.Reason)
-		w.event(pod, k.Status.Name, v1.EventTypeNormal, "Killing", k.Reason)
-		if err := w.m.cfg.Runtime.StopContainer(ctx, k.Status.ID, time.Duration(podGracePeriod(pod))*time.Second); err != nil {
+		grace := podGracePeriod(pod)
+		if k.Grace != nil {
+			grace = *k.Grace
+		}
+		if err := w.stopContainer(ctx, pod, observed.Sandbox(), k.Status, time.Duration(grace)*time.Second, k.Reason); err != nil {
 			w.log.Error("stop container", "container", k.Status.Name, "err", err)
 			return true, w.retry("kill")
 		}
@@ -259,7 +267,7 @@ func (w *podWorker) startContainer(ctx context.Context, pod *v1.Pod, sb *Sandbox
 	}
 	w.event(pod, c.Name, v1.EventTypeNormal, "Started", "Started container "+c.Name)
 	log.Info("started container", "id", id, "attempt", attempt)
-	return nil
+	return w.runPostStart(ctx, pod, sb, c, id)
 }
 
 // ensureImage makes the container's image present per its pull policy, with kubelet's pull

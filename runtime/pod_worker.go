@@ -9,6 +9,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/probes/action"
 )
 
 // podWorker owns one pod: it alone syncs it, stops it and writes its status. It runs on its own
@@ -46,7 +48,8 @@ type podWorker struct {
 	sandboxErr   string
 	terminal     *terminalState // set when the agent ended the pod (activeDeadlineSeconds)
 	lastStatus   *v1.PodStatus
-	saved        bool // the checkpoint holds the current spec, back-off and terminal state
+	saved        bool // the checkpoint holds the current spec, back-off, probes and terminal state
+	savedProbes  map[string]action.Result
 }
 
 func newPodWorker(m *Manager, uid types.UID, pod *v1.Pod, orphanName string, created time.Time, cp *podCheckpoint) *podWorker {
@@ -70,6 +73,8 @@ func newPodWorker(m *Manager, uid types.UID, pod *v1.Pod, orphanName string, cre
 	}
 	if cp != nil {
 		w.restarts.Restore(cp.Backoff)
+		m.probes.Restore(uid, cp.Probes)
+		w.savedProbes = cp.Probes
 		w.terminal = cp.Terminal
 		if !cp.Created.IsZero() {
 			w.created = cp.Created
@@ -184,7 +189,7 @@ func (w *podWorker) saveCheckpoint(pod *v1.Pod, manifestUID types.UID) {
 	}
 	err := writePodCheckpoint(w.m.cfg.PodDir, w.uid, &podCheckpoint{
 		Pod: pod, ManifestUID: manifestUID, Created: w.created,
-		Backoff: w.restarts.Records(), Terminal: w.terminal,
+		Backoff: w.restarts.Records(), Terminal: w.terminal, Probes: w.savedProbes,
 	})
 	if err != nil {
 		w.log.Error("save pod checkpoint", "err", err)
@@ -204,7 +209,8 @@ func (w *podWorker) publish(pod *v1.Pod, observed *PodStatus, held map[string]wa
 	}
 	st := generatePodStatus(statusInputs{
 		pod: pod, observed: observed, waiting: waiting, sandboxError: w.sandboxErr, terminal: w.terminal,
-		prev: w.lastStatus, hostIPs: w.m.cfg.HostIPs, now: w.m.clock.Now(),
+		results: w.m.probes.Result,
+		prev:    w.lastStatus, hostIPs: w.m.cfg.HostIPs, now: w.m.clock.Now(),
 	})
 	w.lastStatus = &st
 	out := pod.DeepCopy()

@@ -20,9 +20,11 @@ type statusInputs struct {
 	sandboxError string
 	// terminal is set when the agent ended the pod (activeDeadlineSeconds).
 	terminal *terminalState
-	prev     *v1.PodStatus
-	hostIPs  []string
-	now      time.Time
+	// results are the probes' counted results; nil when no probes run.
+	results probeResults
+	prev    *v1.PodStatus
+	hostIPs []string
+	now     time.Time
 }
 
 // generatePodStatus is pure: the pod's status as Kubernetes defines it, from what the runtime
@@ -118,8 +120,8 @@ func containerStatus(in statusInputs, c *v1.Container, defaultWaiting string) v1
 	switch latest.State {
 	case StateRunning:
 		cs.State.Running = &v1.ContainerStateRunning{StartedAt: metav1.NewTime(latest.StartedAt)}
-		cs.Ready = true // no readiness probe yet: running is ready
-		*cs.Started = true
+		h := healthOf(in.results, c, latest)
+		cs.Ready, *cs.Started = h.Ready, h.Started
 		cs.LastTerminationState.Terminated = previous
 	case StateExited:
 		if held {

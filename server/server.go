@@ -48,7 +48,9 @@ type Source interface {
 type Config struct {
 	Address string // default "127.0.0.1"
 	Port    int    // 0 picks a free port (tests); the agent passes 10255
-	Logger  *slog.Logger
+	// Profiling serves Go's /debug/pprof/ endpoints too.
+	Profiling bool
+	Logger    *slog.Logger
 }
 
 // Server is the agent's HTTP API. Listen binds it, Serve runs it.

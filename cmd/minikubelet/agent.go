@@ -103,7 +103,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	tasks := taskGroup{cancel: cancel}
 	defer tasks.wait() // before the runtime connection closes and containerd stops
 	api := &apiSource{pods: mgr, runtime: rt, synced: mgr.Synced()}
-	srv := server.New(server.Config{Address: f.Address, Port: f.ReadOnlyPort, Logger: log}, api)
+	srv := server.New(server.Config{Address: f.Address, Port: f.ReadOnlyPort, Profiling: f.Profiling, Logger: log}, api)
 	if err := srv.Listen(); err != nil {
 		return err
 	}

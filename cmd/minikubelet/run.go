@@ -36,6 +36,7 @@ type runFlags struct {
 	FileCheck         time.Duration
 	LogLevel          string
 	StopPodsOnExit    bool
+	Profiling         bool
 	RestartBackoff    time.Duration
 }
 
@@ -58,6 +59,7 @@ func parseRunFlags(args []string) (runFlags, error) {
 	fs.StringVar(&f.PauseBinary, "pause-binary", "", "the pause program for pod sandboxes (default: 'pause' next to this binary, then /usr/lib/minikubelet/pause)")
 	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the HTTP API (keep the API on loopback)")
 	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
 	fs.DurationVar(&f.RestartBackoff, "container-restart-backoff", 10*time.Second, "first container restart back-off (cap 30x, reset after 60x); for tests")
 	_ = fs.MarkHidden("container-restart-backoff")
