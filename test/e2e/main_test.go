@@ -12,10 +12,14 @@ import (
 	"github.com/minikubelet/minikubelet/test/images"
 )
 
-// artifacts are built once for every test: the agent, the pause program, the busybox archive.
+// artifacts are built once for every test: the agent, the pause program, the image archives (in
+// one directory the agents import from).
 type artifacts struct {
 	agent, pause, busyboxTar string
 }
+
+// grpcImage holds busybox plus grpchealth, the project's own gRPC health server.
+const grpcImage = "minikubelet.test/grpc-health:v1"
 
 var built artifacts
 
@@ -69,5 +73,18 @@ func build(dir string) (artifacts, error) {
 	if err := os.MkdirAll(filepath.Dir(a.busyboxTar), 0o755); err != nil {
 		return a, err
 	}
-	return a, ociimage.WriteArchiveFile(a.busyboxTar, imgs...)
+	if err := ociimage.WriteArchiveFile(a.busyboxTar, imgs...); err != nil {
+		return a, err
+	}
+	grpchealth := filepath.Join(dir, "grpchealth")
+	build := exec.Command("go", "build", "-o", grpchealth, "../images/grpchealth")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return a, fmt.Errorf("build grpchealth: %v\n%s", err, out)
+	}
+	grpc, err := images.GRPCHealth(images.DefaultBusybox, grpchealth, grpcImage)
+	if err != nil {
+		return a, err
+	}
+	return a, ociimage.WriteArchiveFile(filepath.Join(filepath.Dir(a.busyboxTar), "grpc-health.tar"), grpc)
 }

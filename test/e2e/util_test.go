@@ -74,3 +74,12 @@ func findEvent(events []v1.Event, reason string) *v1.Event {
 	}
 	return nil
 }
+
+func findEventMessage(events []v1.Event, reason, message string) *v1.Event {
+	for i := range events {
+		if events[i].Reason == reason && events[i].Message == message {
+			return &events[i]
+		}
+	}
+	return nil
+}
