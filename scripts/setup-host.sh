@@ -4,7 +4,7 @@
 set -euo pipefail
 
 SOCK=/run/containerd/containerd.sock
-PKGS=(containerd runc containernetworking-plugins iptables busybox-static gcc libc6-dev ca-certificates)
+PKGS=(containerd runc containernetworking-plugins iptables busybox-static gcc libc6-dev ca-certificates iproute2 procps)
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup-host.sh: run as root (sudo make ...)" >&2
