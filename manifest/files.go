@@ -107,6 +107,11 @@ func tooLarge(path string, size int64) FileError {
 // since it was listed.
 func loadFile(path, nodeName string) (pods []docPod, errs []FileError, gone bool) {
 	data, err := readManifest(path)
+	return loadResult(path, data, err, nodeName)
+}
+
+// loadResult turns what reading a file gave into its pods and errors.
+func loadResult(path string, data []byte, err error, nodeName string) (pods []docPod, errs []FileError, gone bool) {
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, true

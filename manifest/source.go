@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,12 +69,17 @@ func (s *Source) Run(ctx context.Context, out chan<- Snapshot) error {
 	defer watcher.close()
 	resync := time.NewTicker(s.cfg.ResyncPeriod)
 	defer resync.Stop()
+	// An event is acted on at once; further events within the debounce window give one more
+	// rescan at its end (a burst of events, an editor saving, a copy of many files). A file
+	// caught half-written is harmless: it keeps its previous pods until the later rescan.
 	settle := time.NewTimer(debounce)
 	settle.Stop()
 	defer settle.Stop()
 	pending := false // settle is running
+	dirty := false   // an event came while settle was running
 
-	sc := &scanner{dir: s.cfg.Dir, nodeName: s.cfg.NodeName, log: s.log, prev: accepted{}, logged: map[FileError]bool{}}
+	sc := &scanner{dir: s.cfg.Dir, nodeName: s.cfg.NodeName, log: s.log, prev: accepted{},
+		logged: map[FileError]bool{}, decoded: map[string]decodedFile{}}
 	var last *Snapshot
 	for {
 		watcher.ensure()
@@ -94,16 +100,27 @@ func (s *Source) Run(ctx context.Context, out chan<- Snapshot) error {
 			case <-resync.C:
 				rescan = true
 			case <-settle.C:
-				pending, rescan = false, true
+				pending = false
+				if dirty {
+					dirty, rescan = false, true
+					settle.Reset(debounce)
+					pending = true
+				}
 			case ev, ok := <-watcher.events():
 				if !ok {
 					watcher.disable() // closed under us: rely on the relist
 					continue
 				}
-				if watcher.relevant(ev) && !pending {
-					settle.Reset(debounce)
-					pending = true
+				if !watcher.relevant(ev) {
+					continue
 				}
+				if pending {
+					dirty = true
+					continue
+				}
+				rescan = true
+				settle.Reset(debounce)
+				pending = true
 			case err, ok := <-watcher.errors():
 				if !ok {
 					watcher.disable()
@@ -111,7 +128,10 @@ func (s *Source) Run(ctx context.Context, out chan<- Snapshot) error {
 				}
 				// Most likely an event queue overflow: events were lost, so rescan.
 				s.log.Warn("watch manifest directory", "error", err)
-				if !pending {
+				if pending {
+					dirty = true
+				} else {
+					rescan = true
 					settle.Reset(debounce)
 					pending = true
 				}
@@ -137,8 +157,16 @@ func (s Snapshot) deepCopy() Snapshot {
 type scanner struct {
 	dir, nodeName string
 	log           *slog.Logger
-	prev          accepted           // what the last snapshot accepted, per file
-	logged        map[FileError]bool // the last snapshot's errors, so each is logged once
+	prev          accepted               // what the last snapshot accepted, per file
+	logged        map[FileError]bool     // the last snapshot's errors, so each is logged once
+	decoded       map[string]decodedFile // per path, the last content decoded: unchanged files are not decoded again
+}
+
+// decodedFile is one file's last decoding, valid while its content hashes the same.
+type decodedFile struct {
+	sum  [sha256.Size]byte
+	pods []docPod
+	errs []FileError
 }
 
 func (s *scanner) scan() Snapshot {
@@ -153,17 +181,43 @@ func (s *scanner) scan() Snapshot {
 		snap = s.keepAll(FileError{File: s.dir, Message: err.Error() + keptSuffix})
 	default:
 		results := make([]fileResult, 0, len(paths))
+		seen := make(map[string]bool, len(paths))
 		for _, path := range paths {
-			pods, errs, gone := loadFile(path, s.nodeName)
+			pods, errs, gone := s.load(path)
 			if gone {
 				continue // removed since it was listed
 			}
+			seen[path] = true
 			results = append(results, fileResult{path: path, pods: pods, errs: errs})
+		}
+		for path := range s.decoded {
+			if !seen[path] {
+				delete(s.decoded, path)
+			}
 		}
 		snap, s.prev = merge(results, s.prev)
 	}
 	s.logNew(snap.Errors)
 	return snap
+}
+
+// load reads one file and decodes it, unless its content is what was decoded last time.
+func (s *scanner) load(path string) ([]docPod, []FileError, bool) {
+	data, err := readManifest(path)
+	if err != nil || len(data) == 0 {
+		delete(s.decoded, path)
+		return loadResult(path, data, err, s.nodeName)
+	}
+	sum := sha256.Sum256(data)
+	if d, ok := s.decoded[path]; ok && d.sum == sum {
+		return d.pods, d.errs, false
+	}
+	pods, errs, gone := loadResult(path, data, nil, s.nodeName)
+	if s.decoded == nil {
+		s.decoded = map[string]decodedFile{}
+	}
+	s.decoded[path] = decodedFile{sum: sum, pods: pods, errs: errs}
+	return pods, errs, gone
 }
 
 // keepAll is the snapshot of an unreadable directory: the previous pods and one error.
