@@ -69,9 +69,15 @@ func (w *podWorker) killPod(ctx context.Context, pod *v1.Pod, observed *PodStatu
 	if len(errs) > 0 {
 		return len(running) > 0, errors.Join(errs...)
 	}
-	n, err := w.m.cfg.Sandboxes.RemovePod(ctx, w.uid)
-	if err != nil {
-		return true, fmt.Errorf("remove sandboxes: %w", err)
+	// Sandboxes only a checkpoint remembers (a crash between acquiring and starting) are swept
+	// when the agent starts; otherwise the runtime shows every sandbox, so a pod with none has
+	// nothing to release (and a new pod skips the look at every checkpoint).
+	n := 0
+	if len(observed.Sandboxes) > 0 {
+		var err error
+		if n, err = w.m.cfg.Sandboxes.RemovePod(ctx, w.uid); err != nil {
+			return true, fmt.Errorf("remove sandboxes: %w", err)
+		}
 	}
 	// A pause container without a checkpoint (none should exist) is removed as a plain container.
 	for _, sb := range observed.Sandboxes {
@@ -112,6 +118,9 @@ func (w *podWorker) remove(ctx context.Context, pod *v1.Pod) error {
 		return err
 	}
 	var errs []error
+	if _, err := w.m.cfg.Sandboxes.RemovePod(ctx, w.uid); err != nil { // any a checkpoint alone remembers
+		errs = append(errs, err)
+	}
 	for _, c := range observed.Containers {
 		if err := rt.RemoveContainer(ctx, c.ID); err != nil {
 			errs = append(errs, err)

@@ -1,10 +1,12 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"sync"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -165,8 +167,8 @@ func (w *podWorker) execute(ctx context.Context, pod *v1.Pod, observed *PodStatu
 		err := w.startContainer(ctx, pod, sb, &pod.Spec.InitContainers[a.InitToStart], KindInit, observed, paths)
 		return w.started(acted, err)
 	}
-	for _, i := range a.ContainersToStart {
-		err := w.startContainer(ctx, pod, sb, &pod.Spec.Containers[i], KindMain, observed, paths)
+	if len(a.ContainersToStart) > 0 {
+		err := w.startMains(ctx, pod, sb, a.ContainersToStart, observed, paths)
 		if acted, retry = w.started(acted, err); retry > 0 {
 			return acted, retry
 		}
@@ -214,8 +216,78 @@ func (w *podWorker) podStarted(observed *PodStatus, def time.Time) time.Time {
 // startContainer makes and starts the next instance of a spec container in the sandbox. Failures
 // are recorded as the container's waiting reason and as events, as kubelet reports them.
 func (w *podWorker) startContainer(ctx context.Context, pod *v1.Pod, sb *SandboxStatus, c *v1.Container, kind ContainerKind, observed *PodStatus, paths map[string]string) error {
-	rt := w.m.cfg.Runtime
-	log := w.log.With("container", c.Name)
+	p, err := w.prepareContainer(ctx, pod, sb, c, kind, observed, paths)
+	if err != nil {
+		return err
+	}
+	p.launch(ctx, w.m.cfg.Runtime)
+	return w.finishStart(ctx, pod, sb, p)
+}
+
+// startMains starts main containers. Without postStart hooks to order them they are created and
+// started all at once; with one, one after the other, each after the previous hook (as kubelet).
+// It returns the first error.
+func (w *podWorker) startMains(ctx context.Context, pod *v1.Pod, sb *SandboxStatus, idx []int, observed *PodStatus, paths map[string]string) error {
+	ordered := false
+	for _, i := range idx {
+		if lc := pod.Spec.Containers[i].Lifecycle; lc != nil && lc.PostStart != nil {
+			ordered = true
+		}
+	}
+	if ordered || len(idx) == 1 {
+		for _, i := range idx {
+			if err := w.startContainer(ctx, pod, sb, &pod.Spec.Containers[i], KindMain, observed, paths); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var firstErr error
+	var ready []*preparedContainer
+	for _, i := range idx {
+		p, err := w.prepareContainer(ctx, pod, sb, &pod.Spec.Containers[i], KindMain, observed, paths)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		ready = append(ready, p)
+	}
+	var wg sync.WaitGroup
+	for _, p := range ready {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.launch(ctx, w.m.cfg.Runtime)
+		}()
+	}
+	wg.Wait()
+	for _, p := range ready {
+		if err := w.finishStart(ctx, pod, sb, p); err != nil {
+			firstErr = cmp.Or(firstErr, err)
+		}
+	}
+	return firstErr
+}
+
+// preparedContainer is a container instance ready to be created: its config is decided.
+type preparedContainer struct {
+	c   *v1.Container
+	cfg ContainerConfig
+	// Set by launch.
+	id                  string
+	createErr, startErr error
+}
+
+// launch creates and starts the container: runtime calls only, safe to run beside others.
+func (p *preparedContainer) launch(ctx context.Context, rt ContainerRuntime) {
+	p.id, p.createErr = rt.CreateContainer(ctx, p.cfg)
+	if p.createErr == nil {
+		p.startErr = rt.StartContainer(ctx, p.id, p.cfg.LogPath)
+	}
+}
+
+// prepareContainer decides the next instance of a spec container: its attempt, image and config.
+func (w *podWorker) prepareContainer(ctx context.Context, pod *v1.Pod, sb *SandboxStatus, c *v1.Container, kind ContainerKind, observed *PodStatus, paths map[string]string) (*preparedContainer, error) {
 	now := w.m.clock.Now()
 	attempt := 0
 	latest := observed.Latest(c.Name)
@@ -223,20 +295,19 @@ func (w *podWorker) startContainer(ctx context.Context, pod *v1.Pod, sb *Sandbox
 		attempt = latest.Attempt + 1
 		if latest.State == StateCreated {
 			// Made but never started (the agent stopped in between): replace it.
-			if err := rt.RemoveContainer(ctx, latest.ID); err != nil {
-				return fmt.Errorf("remove unstarted container: %w", err)
+			if err := w.m.cfg.Runtime.RemoveContainer(ctx, latest.ID); err != nil {
+				return nil, fmt.Errorf("remove unstarted container: %w", err)
 			}
 			attempt = latest.Attempt
 		}
 	}
-
 	img, err := w.ensureImage(ctx, pod, c, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	volumeMounts, err := w.m.cfg.Volumes.ContainerMounts(pod, c, paths)
 	if err != nil {
-		return w.failedConfig(pod, c, err)
+		return nil, w.failedConfig(pod, c, err)
 	}
 	cfg, err := buildContainerConfig(containerInputs{
 		pod: pod, c: c, kind: kind, attempt: attempt, sandbox: sb, image: img,
@@ -245,29 +316,34 @@ func (w *podWorker) startContainer(ctx context.Context, pod *v1.Pod, sb *Sandbox
 		nodeName: w.m.cfg.NodeName, hostIPs: w.m.cfg.HostIPs,
 	})
 	if err != nil {
-		return w.failedConfig(pod, c, err)
+		return nil, w.failedConfig(pod, c, err)
 	}
 	if latest != nil && latest.State == StateExited {
 		w.restarts.Next(backoffKey(pod, c), latest.FinishedAt, latest.FinishedAt.Sub(latest.StartedAt))
 		w.saved = false
 	}
-	id, err := rt.CreateContainer(ctx, cfg)
-	if err != nil {
-		w.waiting[c.Name] = waitingReason{Reason: "CreateContainerError", Message: err.Error()}
-		w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: "+err.Error())
-		return err
+	return &preparedContainer{c: c, cfg: cfg}, nil
+}
+
+// finishStart records how a launch went and runs the postStart hook.
+func (w *podWorker) finishStart(ctx context.Context, pod *v1.Pod, sb *SandboxStatus, p *preparedContainer) error {
+	c := p.c
+	if p.createErr != nil {
+		w.waiting[c.Name] = waitingReason{Reason: "CreateContainerError", Message: p.createErr.Error()}
+		w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: "+p.createErr.Error())
+		return p.createErr
 	}
 	delete(w.waiting, c.Name)
 	w.event(pod, c.Name, v1.EventTypeNormal, "Created", "Created container: "+c.Name)
-	if err := rt.StartContainer(ctx, id, cfg.LogPath); err != nil {
+	if p.startErr != nil {
 		// Recorded on the container as exited with StartError; the restart policy takes it from here.
-		log.Error("start container", "err", err)
-		w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: "+err.Error())
-		return err
+		w.log.Error("start container", "container", c.Name, "err", p.startErr)
+		w.event(pod, c.Name, v1.EventTypeWarning, "Failed", "Error: "+p.startErr.Error())
+		return p.startErr
 	}
 	w.event(pod, c.Name, v1.EventTypeNormal, "Started", "Started container "+c.Name)
-	log.Info("started container", "id", id, "attempt", attempt)
-	return w.runPostStart(ctx, pod, sb, c, id)
+	w.log.Info("started container", "container", c.Name, "id", p.id, "attempt", p.cfg.Attempt)
+	return w.runPostStart(ctx, pod, sb, c, p.id)
 }
 
 // ensureImage makes the container's image present per its pull policy, with kubelet's pull

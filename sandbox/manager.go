@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -158,37 +159,52 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 		}
 	}()
 
+	// The network and the pause container are set up at once: both need only the pinned netns.
+	// The pod's IPs reach the hosts file and the pause container's record once CNI returns.
 	ips := m.cfg.HostIPs
+	var netErr error
+	var wg sync.WaitGroup
 	if !pod.Spec.HostNetwork {
 		if _, err := createNetns(id); err != nil {
 			return nil, err
 		}
-		res, err := m.cfg.Network.Setup(ctx, attachment(cp))
-		if err != nil {
-			return nil, fmt.Errorf("set up pod network: %w", err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := m.cfg.Network.Setup(ctx, attachment(cp))
+			if err != nil {
+				netErr = fmt.Errorf("set up pod network: %w", err)
+				return
+			}
+			ips = nil
+			for _, ip := range res.IPs {
+				ips = append(ips, ip.String())
+			}
+		}()
+	}
+	shm, err := m.writeFiles(dir, pod, log)
+	var pid uint32
+	if err == nil {
+		pcfg := PauseConfig{
+			ID: id, Pod: cp.Pod, Attempt: req.Attempt, Image: m.cfg.PauseImage,
+			Hostname: PodHostname(pod), NetnsPath: cp.NetnsPath,
+			HostIPC: pod.Spec.HostIPC, HostPID: pod.Spec.HostPID,
+			PodCreated: req.PodCreated, PodStarted: req.PodStarted,
+			GracePeriod: gracePeriod(pod), Mounts: shm,
 		}
-		ips = nil
-		for _, ip := range res.IPs {
-			ips = append(ips, ip.String())
+		if pid, err = m.cfg.Runtime.StartPause(ctx, pcfg); err != nil {
+			err = fmt.Errorf("start pause container: %w", err)
 		}
 	}
-	mounts, err := m.writeFiles(dir, pod, ips, log)
-	if err != nil {
+	wg.Wait()
+	if err = errors.Join(netErr, err); err != nil {
 		return nil, err
 	}
-	pcfg := PauseConfig{
-		ID: id, Pod: cp.Pod, Attempt: req.Attempt, Image: m.cfg.PauseImage,
-		Hostname: PodHostname(pod), NetnsPath: cp.NetnsPath,
-		HostIPC: pod.Spec.HostIPC, HostPID: pod.Spec.HostPID,
-		IPs: ips, PodCreated: req.PodCreated, PodStarted: req.PodStarted,
-		GracePeriod: gracePeriod(pod),
+	if err := m.writeHosts(dir, pod, ips); err != nil {
+		return nil, err
 	}
-	if !pod.Spec.HostIPC {
-		pcfg.Mounts = mounts[len(mounts)-1:] // the shared /dev/shm
-	}
-	pid, err := m.cfg.Runtime.StartPause(ctx, pcfg)
-	if err != nil {
-		return nil, fmt.Errorf("start pause container: %w", err)
+	if err := m.cfg.Runtime.SetSandboxIPs(ctx, id, ips); err != nil {
+		return nil, fmt.Errorf("record pod IPs: %w", err)
 	}
 	log.Info("sandbox ready", "ips", ips, "pid", pid)
 	return &runtime.SandboxStatus{
@@ -220,11 +236,9 @@ func (m *Manager) Mounts(sandboxID string, pod *v1.Pod) []runtime.Mount {
 	return mounts
 }
 
-func (m *Manager) writeFiles(dir string, pod *v1.Pod, ips []string, log *slog.Logger) ([]runtime.Mount, error) {
-	nodeHosts, err := os.ReadFile(m.cfg.HostsFile)
-	if err != nil && pod.Spec.HostNetwork {
-		return nil, fmt.Errorf("read node hosts file: %w", err)
-	}
+// writeFiles writes the pod's /etc/hostname and /etc/resolv.conf and mounts its shared /dev/shm,
+// which it returns as the pause container's mount (none with the host's IPC namespace).
+func (m *Manager) writeFiles(dir string, pod *v1.Pod, log *slog.Logger) ([]runtime.Mount, error) {
 	nodeResolv, err := os.ReadFile(m.cfg.ResolvConf)
 	if err != nil && pod.Spec.DNSPolicy != v1.DNSNone {
 		log.Warn("node resolver config unreadable; pod gets an empty one", "path", m.cfg.ResolvConf, "err", err)
@@ -234,7 +248,6 @@ func (m *Manager) writeFiles(dir string, pod *v1.Pod, ips []string, log *slog.Lo
 		log.Warn("resolv.conf: " + w)
 	}
 	files := map[string][]byte{
-		"hosts":       hostsFile(pod, ips, nodeHosts),
 		"hostname":    []byte(PodHostname(pod) + "\n"),
 		"resolv.conf": resolv,
 	}
@@ -243,12 +256,26 @@ func (m *Manager) writeFiles(dir string, pod *v1.Pod, ips []string, log *slog.Lo
 			return nil, fmt.Errorf("write pod %s: %w", name, err)
 		}
 	}
-	if !pod.Spec.HostIPC {
-		if err := mountShm(filepath.Join(dir, "shm")); err != nil {
-			return nil, err
-		}
+	if pod.Spec.HostIPC {
+		return nil, nil
 	}
-	return m.Mounts(filepath.Base(dir), pod), nil
+	shm := filepath.Join(dir, "shm")
+	if err := mountShm(shm); err != nil {
+		return nil, err
+	}
+	return []runtime.Mount{{HostPath: shm, ContainerPath: "/dev/shm"}}, nil
+}
+
+// writeHosts writes the pod's /etc/hosts, which names the pod's IPs.
+func (m *Manager) writeHosts(dir string, pod *v1.Pod, ips []string) error {
+	nodeHosts, err := os.ReadFile(m.cfg.HostsFile)
+	if err != nil && pod.Spec.HostNetwork {
+		return fmt.Errorf("read node hosts file: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hosts"), hostsFile(pod, ips, nodeHosts), 0o644); err != nil {
+		return fmt.Errorf("write pod hosts: %w", err)
+	}
+	return nil
 }
 
 // Remove releases everything of a sandbox: the pause container, the CNI attachment (freeing the IP,

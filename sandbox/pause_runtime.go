@@ -18,7 +18,6 @@ type PauseConfig struct {
 	HostIPC   bool
 	HostPID   bool
 	Mounts    []runtime.Mount
-	IPs       []string
 	// Carried on the sandbox so that a restarted agent knows the pod's age.
 	PodCreated, PodStarted time.Time
 	GracePeriod            int64
@@ -27,6 +26,8 @@ type PauseConfig struct {
 // PauseRuntime starts and removes pause containers; the containerd runtime implements it.
 type PauseRuntime interface {
 	StartPause(ctx context.Context, cfg PauseConfig) (pid uint32, err error)
+	// SetSandboxIPs records the pod's IPs on its pause container, once CNI has given them.
+	SetSandboxIPs(ctx context.Context, id string, ips []string) error
 	// RemovePause kills the pause task and deletes the container; not found is success.
 	RemovePause(ctx context.Context, id string) error
 }

@@ -29,7 +29,6 @@ func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid 
 	labels[labelKind] = kindSandbox
 	labels[labelAttempt] = strconv.Itoa(cfg.Attempt)
 	labels[labelNetns] = cfg.NetnsPath
-	labels[labelIPs] = strings.Join(cfg.IPs, ",")
 	labels[labelPodCreated] = formatTime(cfg.PodCreated)
 	labels[labelPodStarted] = formatTime(cfg.PodStarted)
 	labels[labelGracePeriod] = strconv.FormatInt(cfg.GracePeriod, 10)
@@ -59,6 +58,19 @@ func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid 
 		return 0, fmt.Errorf("start pause task: %w", err)
 	}
 	return task.Pid(), nil
+}
+
+// SetSandboxIPs records the pod's IPs on its pause container.
+func (r *Runtime) SetSandboxIPs(ctx context.Context, id string, ips []string) error {
+	ctx = r.ctx(ctx)
+	container, err := r.client.LoadContainer(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load pause container %s: %w", id, err)
+	}
+	if _, err := container.SetLabels(ctx, map[string]string{labelIPs: strings.Join(ips, ",")}); err != nil {
+		return fmt.Errorf("label pause container %s: %w", id, err)
+	}
+	return nil
 }
 
 // RemovePause kills the pause task and deletes the container and its snapshot. Not found is success.

@@ -60,7 +60,9 @@ func build(dir string) (artifacts, error) {
 		pause:      filepath.Join(dir, "pause"),
 		busyboxTar: filepath.Join(dir, "images", "busybox.tar"),
 	}
-	if out, err := exec.Command("go", "build", "-o", a.agent, "../../cmd/minikubelet").CombinedOutput(); err != nil {
+	agent := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", a.agent, "../../cmd/minikubelet")
+	agent.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds it
+	if out, err := agent.CombinedOutput(); err != nil {
 		return a, fmt.Errorf("build agent: %v\n%s", err, out)
 	}
 	if out, err := exec.Command("gcc", "-static", "-Os", "-s", "-o", a.pause, "../../sandbox/pause/pause.c").CombinedOutput(); err != nil {
