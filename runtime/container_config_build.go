@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/expansion"
 )
 
 // containerInputs is what buildContainerConfig turns into a ContainerConfig.
@@ -91,7 +93,7 @@ func containerEnv(in containerInputs) ([]string, error) {
 		var val string
 		switch {
 		case e.ValueFrom == nil:
-			val = expand(e.Value, lookup)
+			val = expansion.Expand(e.Value, lookup)
 		case e.ValueFrom.FieldRef != nil:
 			v, err := podFieldValue(in, e.ValueFrom.FieldRef.FieldPath)
 			if err != nil {
@@ -113,7 +115,7 @@ func expandAll(list []string, lookup func(string) (string, bool)) []string {
 	}
 	out := make([]string, len(list))
 	for i, s := range list {
-		out[i] = expand(s, lookup)
+		out[i] = expansion.Expand(s, lookup)
 	}
 	return out
 }

@@ -9,22 +9,61 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// maxBody is how much of a probe's response body is read, as kubelet.
-const maxBody = 10 << 10
+const (
+	// maxBody is how much of a response body is read (kubelet's 10 KiB).
+	maxBody = 10 << 10
+	// maxRedirects is how many same-host redirects are followed.
+	maxRedirects = 10
+	// userAgentVersion is the Kubernetes minor version the User-Agent claims.
+	userAgentVersion = "1.34"
+)
 
-// maxRedirects is how many redirects a probe follows.
-const maxRedirects = 10
+// transport carries every probe and hook request. Shared and safe for concurrent use; it keeps
+// no connection alive (hundreds of probes must not pile up idle connections), never uses the
+// node's proxy, does not verify certificates (as kubelet: the pod's certificate cannot be known)
+// and asks for no compression. It is never modified after creation.
+var transport = &http.Transport{
+	Proxy:               nil,
+	DialContext:         probeDialer().DialContext,
+	TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // kubelet's probes do not verify
+	TLSHandshakeTimeout: 10 * time.Second,
+	DisableKeepAlives:   true,
+	DisableCompression:  true,
+	ForceAttemptHTTP2:   true,
+}
 
-// errOtherHost ends a redirect chain that leaves the probed host.
-var errOtherHost = errors.New("redirect to another host")
+// checkRedirect follows redirects on the same host, at most 10; a redirect to another host ends
+// the request with the redirect response itself (kubelet's followNonLocalRedirects=false).
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if req.URL.Hostname() != via[0].URL.Hostname() {
+		return http.ErrUseLastResponse
+	}
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	return nil
+}
 
-func httpRequest(ctx context.Context, g *v1.HTTPGetAction, t Target) (*http.Request, error) {
+// newRequest builds the GET of an httpGet action as kubelet does: host from the action or the pod
+// IP, the port by number or by the container's port name, the path as given (it may hold a
+// query); the action's headers, then User-Agent "kube-<purpose>/1.34" and Accept "*/*" unless they
+// were given (an empty Accept removes it); a Host header sets the request's host.
+func newRequest(ctx context.Context, g *v1.HTTPGetAction, t Target, purpose string) (*http.Request, error) {
+	host := g.Host
+	if host == "" {
+		host = t.PodIP
+	}
+	if host == "" {
+		return nil, errors.New("the pod has no IP yet")
+	}
 	port, err := resolvePort(g.Port, t.Container)
 	if err != nil {
 		return nil, err
@@ -33,91 +72,129 @@ func httpRequest(ctx context.Context, g *v1.HTTPGetAction, t Target) (*http.Requ
 	if scheme == "" {
 		scheme = "http"
 	}
-	path := g.Path
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	u, err := url.Parse(fmt.Sprintf("%s://%s%s", scheme, hostPort(g.Host, t.PodIP, port), path))
+	u, err := url.Parse(g.Path)
 	if err != nil {
-		return nil, err
+		u = &url.URL{Path: g.Path} // as kubelet: pass a busted path along as it is
 	}
+	u.Scheme = scheme
+	u.Host = net.JoinHostPort(host, strconv.Itoa(port))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("User-Agent", "kube-probe/1.34")
-	req.Header.Set("Accept", "*/*")
+	header := make(http.Header, len(g.HTTPHeaders)+2)
 	for _, h := range g.HTTPHeaders {
-		if strings.EqualFold(h.Name, "Host") {
-			req.Host = h.Value
-			continue
-		}
-		req.Header.Set(h.Name, h.Value)
+		header.Add(h.Name, h.Value)
 	}
+	if _, ok := header["User-Agent"]; !ok {
+		header.Set("User-Agent", "kube-"+purpose+"/"+userAgentVersion)
+	}
+	if _, ok := header["Accept"]; !ok {
+		header.Set("Accept", "*/*")
+	} else if header.Get("Accept") == "" {
+		header.Del("Accept")
+	}
+	req.Header = header
+	req.Host = header.Get("Host")
 	return req, nil
 }
 
-// httpClient makes a client for one probe or hook: no keep-alive (hundreds of probes must not pile
-// up idle connections), no proxy, and no certificate check for HTTPS, as kubelet.
-func httpClient() *http.Client {
-	return &http.Client{
-		Transport: &http.Transport{
-			DisableKeepAlives:   true,
-			TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // kubelet's probes do not verify
-			DialContext:         (&net.Dialer{}).DialContext,
-			TLSHandshakeTimeout: 10 * time.Second,
-		},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= maxRedirects {
-				return errors.New("stopped after 10 redirects")
-			}
-			if req.URL.Hostname() != via[0].URL.Hostname() {
-				return errOtherHost
-			}
-			return nil
-		},
-	}
-}
-
-// httpProbe: 200-399 is success; a redirect to another host is a success with a warning.
-func httpProbe(ctx context.Context, g *v1.HTTPGetAction, t Target) (Result, string) {
-	req, err := httpRequest(ctx, g, t)
+// httpProbe: 200-299 is success; 300-399 (a redirect to another host, which is not followed) is
+// a success with kubelet's warning; anything else fails with the status code only, never the body.
+func httpProbe(ctx context.Context, g *v1.HTTPGetAction, t Target, timeout time.Duration) (Result, string) {
+	req, err := newRequest(ctx, g, t, "probe")
 	if err != nil {
 		return Unknown, err.Error()
 	}
-	resp, err := httpClient().Do(req)
-	if errors.Is(err, errOtherHost) {
-		return Success, "Probe terminated redirects"
-	}
+	client := &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: checkRedirect}
+	resp, err := client.Do(req)
 	if err != nil {
 		return Failure, err.Error()
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)) // read no more than 10 KiB
-	if resp.StatusCode >= 200 && resp.StatusCode < 400 {
-		return Success, ""
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return Unknown, fmt.Sprintf("read the response of %s: %v", req.URL, err) // kubelet: the probe errored
 	}
-	return Failure, fmt.Sprintf("HTTP probe failed with statuscode: %d", resp.StatusCode)
+	switch {
+	case resp.StatusCode >= http.StatusOK && resp.StatusCode < http.StatusMultipleChoices:
+		return Success, ""
+	case resp.StatusCode >= http.StatusMultipleChoices && resp.StatusCode < http.StatusBadRequest:
+		return Success, "Probe terminated redirects, Response body: " + string(body)
+	default:
+		return Failure, fmt.Sprintf("HTTP probe failed with statuscode: %d", resp.StatusCode)
+	}
 }
 
-// httpHook: a request that fails, or answers outside 200-399, fails the hook. The body is read
-// and dropped, never reported.
+// httpHook sends the request until it is answered or ctx ends. As in kubelet, only a request that
+// fails fails the hook: the status code is not looked at (k8s#56963), and an HTTPS hook answered
+// in plain HTTP is retried over HTTP without its Authorization header. The body is dropped.
 func httpHook(ctx context.Context, g *v1.HTTPGetAction, t Target) error {
-	req, err := httpRequest(ctx, g, t)
+	req, err := newRequest(ctx, g, t, "lifecycle")
 	if err != nil {
 		return fmt.Errorf("HTTP hook: %w", err)
 	}
-	resp, err := httpClient().Do(req)
-	if errors.Is(err, errOtherHost) {
-		return nil
+	client := &http.Client{Transport: transport, CheckRedirect: checkRedirect}
+	resp, err := client.Do(req)
+	discard(resp)
+	if isHTTPResponseToHTTPS(err) {
+		plain := req.Clone(ctx)
+		plain.URL.Scheme = "http"
+		plain.Header.Del("Authorization")
+		resp, perr := client.Do(plain)
+		discard(resp)
+		if perr == nil {
+			err = nil
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("HTTP hook: %w", err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-	if resp.StatusCode < 200 || resp.StatusCode >= 400 {
-		return fmt.Errorf("HTTP hook failed with statuscode: %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// discard reads a little of the body, so that the server is not cut off mid-answer, and closes it.
+func discard(resp *http.Response) {
+	if resp == nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+}
+
+func isHTTPResponseToHTTPS(err error) bool {
+	var uerr *url.Error
+	return errors.As(err, &uerr) && strings.Contains(uerr.Err.Error(), "server gave HTTP response to HTTPS client")
+}
+
+// resolvePort turns a port number, or the name of one of the container's ports, into a number
+// (kubelet's probe.ResolveContainerPort).
+func resolvePort(port intstr.IntOrString, c *v1.Container) (int, error) {
+	n := 0
+	switch port.Type {
+	case intstr.Int:
+		n = int(port.IntVal)
+	case intstr.String:
+		found := false
+		if c != nil {
+			for _, p := range c.Ports {
+				if p.Name == port.StrVal {
+					n, found = int(p.ContainerPort), true
+					break
+				}
+			}
+		}
+		if !found {
+			var err error
+			if n, err = strconv.Atoi(port.StrVal); err != nil {
+				return 0, fmt.Errorf("port %q not found in the container's ports", port.StrVal)
+			}
+		}
+	default:
+		return 0, fmt.Errorf("port %+v is neither a number nor a name", port)
+	}
+	if n <= 0 || n > 65535 {
+		return 0, fmt.Errorf("invalid port number: %d", n)
+	}
+	return n, nil
 }

@@ -1,5 +1,7 @@
 // Command grpchealth is the tests' gRPC health server: it serves grpc.health.v1.Health on -port and
-// answers SERVING while the -file exists, NOT_SERVING otherwise. Built static into a test image.
+// answers SERVING while the -file exists (looked at on every call), NOT_SERVING otherwise; the
+// service "" and "minikubelet.test" are known, any other is NOT_FOUND. SIGTERM or SIGINT stops it
+// with status 0. Built static (CGO_ENABLED=0) into a test image: see images.GRPCHealth.
 package main
 
 import (
@@ -44,6 +46,7 @@ func main() {
 	}
 	srv := grpc.NewServer()
 	healthpb.RegisterHealthServer(srv, &server{file: *file})
+	fmt.Fprintf(os.Stderr, "grpchealth: serving grpc.health.v1 on %s, SERVING while %s exists\n", l.Addr(), *file)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	go func() {
