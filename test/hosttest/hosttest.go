@@ -13,20 +13,28 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"testing"
 )
 
+// Reporter is the part of testing.TB these helpers use, so that a program (the benchmark) can
+// use them too.
+type Reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
 // FreeSubnet picks a 10.67.X.0/24 no host address is in.
-func FreeSubnet(t testing.TB) *net.IPNet {
+func FreeSubnet(t Reporter) *net.IPNet {
 	t.Helper()
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	for range 50 {
 		n, err := rand.Int(rand.Reader, big.NewInt(254))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v", err)
 		}
 		_, subnet, _ := net.ParseCIDR(fmt.Sprintf("10.67.%d.0/24", n.Int64()+1))
 		used := slices.ContainsFunc(addrs, func(a net.Addr) bool {
@@ -37,34 +45,34 @@ func FreeSubnet(t testing.TB) *net.IPNet {
 			return subnet
 		}
 	}
-	t.Fatal("no free /24 in 10.67.0.0/16")
+	t.Fatalf("no free /24 in 10.67.0.0/16")
 	return nil
 }
 
 // FreePort returns a TCP port nothing on the host listens on now.
-func FreePort(t testing.TB) int {
+func FreePort(t Reporter) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
 
 // RandHex returns n random bytes in hex.
-func RandHex(t testing.TB, n int) string {
+func RandHex(t Reporter, n int) string {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	return hex.EncodeToString(b)
 }
 
 // NATRules returns the rule and chain lines of the nat table (the only one bridge and portmap
 // touch) from tool (iptables-save or ip6tables-save).
-func NATRules(t testing.TB, tool string) []string {
+func NATRules(t Reporter, tool string) []string {
 	t.Helper()
 	out, err := exec.Command(tool, "-t", "nat").Output()
 	if err != nil {
@@ -93,7 +101,7 @@ func Chains(lines []string) map[string]bool {
 }
 
 // RemoveChains deletes the rules that jump to the chains, then the chains.
-func RemoveChains(t testing.TB, rules, chains []string) {
+func RemoveChains(t Reporter, rules, chains []string) {
 	t.Helper()
 	for _, r := range rules {
 		if !strings.HasPrefix(r, "-A ") {
@@ -114,7 +122,7 @@ func RemoveChains(t testing.TB, rules, chains []string) {
 }
 
 // Run runs a command and reports its failure as a test error.
-func Run(t testing.TB, name string, args ...string) {
+func Run(t Reporter, name string, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
@@ -128,7 +136,7 @@ type Net struct {
 }
 
 // Snapshot records the nat chains that exist now.
-func Snapshot(t testing.TB) *Net {
+func Snapshot(t Reporter) *Net {
 	t.Helper()
 	return &Net{natSeen: Chains(NATRules(t, "iptables-save"))}
 }
@@ -136,7 +144,7 @@ func Snapshot(t testing.TB) *Net {
 // Cleanup removes the bridge (CNI never does), the chains left by the test's sandboxes (found by
 // their IDs in rule comments), and portmap's shared CNI-HOSTPORT-* chains if the test created
 // them and nobody has a mapping in them any more.
-func (n *Net) Cleanup(t testing.TB, bridge string, sandboxIDs []string) {
+func (n *Net) Cleanup(t Reporter, bridge string, sandboxIDs []string) {
 	t.Helper()
 	if _, err := net.InterfaceByName(bridge); err == nil {
 		Run(t, "ip", "link", "del", bridge)
