@@ -30,6 +30,7 @@ type peerRun struct {
 	env      []string
 	podman   string
 	bridges  map[string]bool
+	chains   bool // podman's firewall chains existed before
 	sequence int
 }
 
@@ -38,7 +39,7 @@ func newPeer(work string) (*peerRun, error) {
 	if err != nil {
 		return nil, errors.New("podman is not installed (make bench-peers installs it)")
 	}
-	p := &peerRun{podman: podman, dir: filepath.Join(work, "podman"), bridges: bridges()}
+	p := &peerRun{podman: podman, dir: filepath.Join(work, "podman"), bridges: bridges(), chains: firewallChains()}
 	if err := os.MkdirAll(p.dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -107,6 +108,21 @@ func (p *peerRun) close() {
 			hostLinkDel(b)
 		}
 	}
+	if !p.chains && firewallChains() {
+		// podman's CNI firewall plugin leaves its filter chains behind.
+		_ = exec.Command("iptables", "-D", "FORWARD", "-m", "comment", "--comment", "CNI firewall plugin rules", "-j", "CNI-FORWARD").Run()
+		for _, c := range []string{"CNI-FORWARD", "CNI-ADMIN"} {
+			_ = exec.Command("iptables", "-F", c).Run()
+		}
+		for _, c := range []string{"CNI-FORWARD", "CNI-ADMIN"} {
+			_ = exec.Command("iptables", "-X", c).Run()
+		}
+	}
+}
+
+// firewallChains tells whether the CNI firewall plugin's filter chains exist.
+func firewallChains() bool {
+	return exec.Command("iptables", "-n", "-L", "CNI-FORWARD").Run() == nil
 }
 
 // bridges lists the host's bridge interfaces.
