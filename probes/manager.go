@@ -133,7 +133,7 @@ func (m *Manager) Sync(pod *v1.Pod, podIP string, containers []ContainerState) {
 					w.run()
 				}()
 			}
-			w.setTarget(pod, podIP, state[c.Name])
+			w.setTarget(pod, c, podIP, state[c.Name])
 		}
 	}
 	for k, w := range m.workers {

@@ -15,6 +15,7 @@ import (
 // target is the container instance a worker probes, as the pod's owner last reported it.
 type target struct {
 	pod       *v1.Pod
+	spec      *v1.Container // the container's spec within pod
 	podIP     string
 	container ContainerState
 }
@@ -44,10 +45,10 @@ func newWorker(m *Manager, pod *v1.Pod, container string, kind Kind, p *v1.Probe
 
 func (w *worker) stop() { w.cancel() }
 
-func (w *worker) setTarget(pod *v1.Pod, podIP string, c ContainerState) {
+func (w *worker) setTarget(pod *v1.Pod, spec *v1.Container, podIP string, c ContainerState) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.target = target{pod: pod, podIP: podIP, container: c}
+	w.target = target{pod: pod, spec: spec, podIP: podIP, container: c}
 }
 
 func (w *worker) current() target {
@@ -95,7 +96,7 @@ func (w *worker) tick(now time.Time) {
 	ctx, cancel := context.WithCancel(w.ctx)
 	defer cancel()
 	res, output := action.Probe(ctx, w.probe, action.Target{
-		PodIP: t.podIP, ContainerID: t.container.ID, Container: containerSpec(t.pod, w.container), Exec: w.m.cfg.Exec,
+		PodIP: t.podIP, ContainerID: t.container.ID, Container: t.spec, Exec: w.m.cfg.Exec,
 	})
 	if w.ctx.Err() != nil {
 		return
@@ -108,20 +109,6 @@ func (w *worker) tick(now time.Time) {
 			w.m.cfg.OnChange(w.uid)
 		}
 	}
-}
-
-func containerSpec(pod *v1.Pod, name string) *v1.Container {
-	if pod == nil {
-		return nil
-	}
-	for _, list := range [][]v1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
-		for i := range list {
-			if list[i].Name == name {
-				return &list[i]
-			}
-		}
-	}
-	return nil
 }
 
 // counter is a worker's decision state, pure so that the schedule and the thresholds can be
