@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/minikubelet/minikubelet/test/hosttest"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 func TestE2ESetupTeardown(t *testing.T) {
@@ -192,12 +193,12 @@ func serveHello(t *testing.T, s *sandbox, addr string) {
 }
 
 func dialHello(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	c, err := net.DialTimeout("tcp", addr, testenv.Scaled(10*time.Second))
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", addr, err)
 	}
 	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+	if err := c.SetDeadline(time.Now().Add(testenv.Scaled(10 * time.Second))); err != nil {
 		return err
 	}
 	got, err := io.ReadAll(c)

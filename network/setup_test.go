@@ -14,6 +14,8 @@ import (
 
 	"github.com/containernetworking/cni/pkg/types"
 	current "github.com/containernetworking/cni/pkg/types/100"
+
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // hostNetns is a path that is a network namespace and needs no root: the
@@ -255,7 +257,7 @@ func fileExists(path string) bool {
 
 // pollFor polls cond until it holds, ctx ends or 30 s pass.
 func pollFor(ctx context.Context, cond func() bool) bool {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, testenv.Scaled(30*time.Second))
 	defer cancel()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()

@@ -12,10 +12,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // waitTimeout bounds every wait for the program to reach a state; it never paces the test.
-const waitTimeout = 10 * time.Second
+var waitTimeout = testenv.Scaled(10 * time.Second)
 
 func e2e() bool { return os.Getenv("MINIKUBELET_E2E") == "1" }
 
@@ -39,25 +41,16 @@ func buildPause(t *testing.T) string {
 	return compileC(t, "pause.c", "pause")
 }
 
-// zombifySource execs its arguments with a zombie child: it forks a child that exits at once and
-// waits for it with WNOWAIT, which leaves it unreaped.
-const zombifySource = `#include <sys/wait.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-	siginfo_t info;
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(0);
-	if (argc < 2 || pid < 0 || waitid(P_PID, pid, &info, WEXITED | WNOWAIT) < 0)
-		return 1;
-	execv(argv[1], argv + 1);
-	return 1;
-}
-`
+// zombifySource is testdata/zombify.c.
+const zombifySource = "testdata/zombify.c"
 
-// compileC builds a static program from a C file into a temporary directory.
+// compileC builds a static program from a C file into a temporary directory, or takes the
+// prebuilt one the test VM provides (it has no compiler).
 func compileC(t *testing.T, source, name string) string {
 	t.Helper()
+	if prebuilt, ok := testenv.Prebuilt(name); ok {
+		return prebuilt
+	}
 	gcc := requireTool(t, "gcc")
 	out := filepath.Join(t.TempDir(), name)
 	cmd := exec.CommandContext(t.Context(), gcc, "-static", "-Os", "-s", "-Wall", "-Werror", "-o", out, source)
@@ -178,11 +171,7 @@ func TestStopSignals(t *testing.T) {
 func TestReapsChildren(t *testing.T) {
 	pause := buildPause(t)
 	busybox := requireTool(t, "busybox")
-	zombifyC := filepath.Join(t.TempDir(), "zombify.c")
-	if err := os.WriteFile(zombifyC, []byte(zombifySource), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	zombify := compileC(t, zombifyC, "zombify")
+	zombify := compileC(t, zombifySource, "zombify")
 	tests := []struct {
 		name string
 		// script runs in busybox sh with $FIFO, $ZOMBIFY and $PAUSE set and must exec pause.

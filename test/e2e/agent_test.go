@@ -21,10 +21,11 @@ import (
 
 	"github.com/minikubelet/minikubelet/manifest"
 	"github.com/minikubelet/minikubelet/test/hosttest"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // waitTimeout bounds every wait for the agent to converge.
-const waitTimeout = 90 * time.Second
+var waitTimeout = testenv.Scaled(90 * time.Second)
 
 // agent is a minikubelet process run by a test, with its own root dir, containerd namespace,
 // bridge, pod CIDR and API port, so tests never meet each other's or a real agent's pods.
@@ -140,7 +141,7 @@ func (a *agent) stop() {
 	_ = a.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-a.exited:
-	case <-time.After(30 * time.Second):
+	case <-time.After(testenv.Scaled(30 * time.Second)):
 		_ = a.cmd.Process.Kill()
 		<-a.exited
 		a.t.Errorf("the agent did not stop within 30s of SIGTERM")
@@ -337,7 +338,7 @@ func describe(p *v1.Pod) string {
 // httpGet fetches a URL from the host, polling until it answers 200 (a server starting up).
 func (a *agent) httpGet(url string) string {
 	a.t.Helper()
-	client := &http.Client{Timeout: 2 * time.Second}
+	client := &http.Client{Timeout: testenv.Scaled(2 * time.Second)}
 	var body string
 	a.eventually("GET "+url, func() (bool, string) {
 		resp, err := client.Get(url)
@@ -383,7 +384,7 @@ func mklNetns(t *testing.T) []string {
 // ctr runs containerd's CLI in the agent's namespace.
 func (a *agent) ctr(args ...string) string {
 	a.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testenv.Scaled(30*time.Second))
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "ctr", append([]string{"-n", a.namespace}, args...)...).CombinedOutput()
 	if err != nil {

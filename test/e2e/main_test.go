@@ -10,6 +10,7 @@ import (
 	"github.com/minikubelet/minikubelet/ociimage"
 	"github.com/minikubelet/minikubelet/runtime/containerd"
 	"github.com/minikubelet/minikubelet/test/images"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // artifacts are built once for every test: the agent, the pause program, the image archives (in
@@ -60,13 +61,11 @@ func build(dir string) (artifacts, error) {
 		pause:      filepath.Join(dir, "pause"),
 		busyboxTar: filepath.Join(dir, "images", "busybox.tar"),
 	}
-	agent := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", a.agent, "../../cmd/minikubelet")
-	agent.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds it
-	if out, err := agent.CombinedOutput(); err != nil {
-		return a, fmt.Errorf("build agent: %v\n%s", err, out)
+	if err := buildTool(a.agent, "minikubelet", "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", a.agent, "../../cmd/minikubelet"); err != nil {
+		return a, err
 	}
-	if out, err := exec.Command("gcc", "-static", "-Os", "-s", "-o", a.pause, "../../sandbox/pause/pause.c").CombinedOutput(); err != nil {
-		return a, fmt.Errorf("build pause: %v\n%s", err, out)
+	if err := buildTool(a.pause, "pause", "gcc", "-static", "-Os", "-s", "-o", a.pause, "../../sandbox/pause/pause.c"); err != nil {
+		return a, err
 	}
 	imgs, err := images.Busybox(images.DefaultBusybox, images.BusyboxImage, images.BusyboxLatest)
 	if err != nil {
@@ -79,14 +78,26 @@ func build(dir string) (artifacts, error) {
 		return a, err
 	}
 	grpchealth := filepath.Join(dir, "grpchealth")
-	build := exec.Command("go", "build", "-o", grpchealth, "../images/grpchealth")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return a, fmt.Errorf("build grpchealth: %v\n%s", err, out)
+	if err := buildTool(grpchealth, "grpchealth", "go", "build", "-o", grpchealth, "../images/grpchealth"); err != nil {
+		return a, err
 	}
 	grpc, err := images.GRPCHealth(images.DefaultBusybox, grpchealth, grpcImage)
 	if err != nil {
 		return a, err
 	}
 	return a, ociimage.WriteArchiveFile(filepath.Join(filepath.Dir(a.busyboxTar), "grpc-health.tar"), grpc)
+}
+
+// buildTool puts the helper program name at path: the prebuilt one when the test VM provides it
+// (it has no compilers), else built with the command (static, as the Makefile builds).
+func buildTool(path, name string, command ...string) error {
+	if prebuilt, ok := testenv.Prebuilt(name); ok {
+		return os.Symlink(prebuilt, path)
+	}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build %s: %v\n%s", name, err, out)
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/minikubelet/minikubelet/runtime/containerd"
 	"github.com/minikubelet/minikubelet/test/hosttest"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // The agent killed with SIGKILL and started again adopts every pod as it is: nothing restarts, and
@@ -198,7 +199,7 @@ func (d *privateContainerd) start(t *testing.T) {
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(testenv.Scaled(30 * time.Second))
 	for !containerd.Answers(d.address) {
 		if time.Now().After(deadline) {
 			t.Fatal("the test's containerd did not come up")

@@ -15,10 +15,11 @@ import (
 	"github.com/minikubelet/minikubelet/ociimage"
 	"github.com/minikubelet/minikubelet/test/containerdtest"
 	"github.com/minikubelet/minikubelet/test/images"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // runTimeout bounds one container run; the commands are instant.
-const runTimeout = 30 * time.Second
+var runTimeout = testenv.Scaled(30 * time.Second)
 
 // TestBusyboxRunsInContainerd imports the busybox archive and runs containers from it: the applet
 // links, the sticky /tmp and the users in /etc/passwd work for real.

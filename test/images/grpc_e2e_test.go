@@ -20,10 +20,11 @@ import (
 	"github.com/minikubelet/minikubelet/ociimage"
 	"github.com/minikubelet/minikubelet/probes/action"
 	"github.com/minikubelet/minikubelet/test/containerdtest"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // grpcE2ETimeout bounds the whole run of the gRPC health container.
-const grpcE2ETimeout = time.Minute
+var grpcE2ETimeout = testenv.Scaled(time.Minute)
 
 // TestGRPCHealthServesProbes runs the gRPC health image in containerd (host network, a host
 // directory mounted at /probe) and probes it as kubelet would: SERVING while /probe/healthy

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/minikubelet/minikubelet/ociimage"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // grpcHealthImage is the name the tests give the gRPC health image.
@@ -17,6 +18,9 @@ const grpcHealthImage = "minikubelet.test/grpc-health:v1"
 // buildGRPCHealth builds ./grpchealth, static, into the test's temporary directory.
 func buildGRPCHealth(t *testing.T) string {
 	t.Helper()
+	if prebuilt, ok := testenv.Prebuilt("grpchealth"); ok { // the test VM has no Go toolchain
+		return prebuilt
+	}
 	goBin, err := exec.LookPath("go") // go test puts GOROOT/bin first in PATH
 	if err != nil {
 		t.Fatalf("no go tool to build grpchealth: %v", err)
