@@ -5,7 +5,7 @@ ROOT    ?= /var/lib/minikubelet
 IMAGES  := _output/images
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build images setup run unit test bench bench-peers clean
+.PHONY: all build images setup setup-vm run unit test test-vm vm-shell bench bench-peers clean
 
 all: build
 
@@ -30,6 +30,10 @@ $(IMAGES)/busybox.tar: /bin/busybox $(wildcard ociimage/*.go test/images/*.go te
 setup:
 	scripts/setup-host.sh
 
+## setup-vm: install what the throwaway test VM needs (QEMU, debootstrap); touches nothing else
+setup-vm:
+	scripts/setup-host.sh --vm
+
 ## run: set up, build, and run the agent on examples/ (Ctrl-C stops the agent; pods keep running)
 run: setup build images
 	bin/minikubelet run --pod-manifest-path examples --images-dir $(IMAGES) --root-dir $(ROOT)
@@ -39,8 +43,17 @@ unit:
 	$(GO) test -count=1 ./...
 
 ## test: set up, then the unit and integration tests (as root, on the real containerd)
-test: setup
+test: setup setup-vm
 	MINIKUBELET_E2E=1 $(GO) test -count=1 -timeout 40m ./...
+
+## test-vm: the integration tests inside a throwaway QEMU VM, so this host is never touched (as root;
+## the Debian image is built once, about a minute, and cached in _output/vm)
+test-vm: setup-vm
+	scripts/vm/run.sh test
+
+## vm-shell: boot the same VM to a root shell, with the agent and the sources in /opt/mkl
+vm-shell: setup-vm
+	scripts/vm/run.sh shell
 
 ## bench: pod start latency, density and footprint against the floor and podman (as root; ~10 min)
 bench: setup build images
