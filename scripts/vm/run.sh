@@ -10,6 +10,9 @@
 # VM_CPUS (default: the host's), VM_TEST_FLAGS (passed to every test binary, e.g. "-test.run X"),
 # VM_TIMEOUT (minutes each test binary may run, before scaling; 40).
 set -euo pipefail
+# The whole script is one block, read before any of it runs: editing this file while a run
+# goes on cannot change that run.
+{
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 export PATH=/usr/local/go/bin:$PATH
@@ -142,3 +145,4 @@ fi
 status=$(cat "$share/out/status")
 echo "run.sh: tests in the VM $( [[ $status == 0 ]] && echo passed || echo FAILED ) in $((SECONDS - start)) s (boot included)" >&2
 exit "$status"
+}
