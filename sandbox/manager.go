@@ -148,6 +148,7 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	log.Debug("sandbox checkpoint written", "netns", cp.NetnsPath)
 	defer func() {
 		if err == nil {
 			return

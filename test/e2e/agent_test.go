@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -398,7 +397,7 @@ func (a *agent) ctr(args ...string) string {
 func (a *agent) assertNothingLeft(podIPs ...string) {
 	t := a.t
 	t.Helper()
-	if extra := slices.DeleteFunc(mklNetns(t), func(n string) bool { return slices.Contains(a.netnsBase, n) }); len(extra) > 0 {
+	if extra := a.leftNetns(); len(extra) > 0 {
 		t.Errorf("network namespaces left: %v", extra)
 	}
 	if _, err := net.InterfaceByName(a.bridge); err == nil {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"os"
@@ -30,8 +31,17 @@ func hostname(t *testing.T) string {
 	return h
 }
 
-func mklNetnsExcept(t *testing.T, base []string) []string {
-	return slices.DeleteFunc(mklNetns(t), func(n string) bool { return slices.Contains(base, n) })
+// leftNetns returns the mkl-* network namespaces that appeared since the agent started and are
+// its own: their sandbox ID is in its log (it logs each sandbox's ID before making the netns).
+// Another agent on the host, such as a test running beside this one, has its own.
+func (a *agent) leftNetns() []string {
+	log, err := os.ReadFile(a.logPath)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return slices.DeleteFunc(mklNetns(a.t), func(n string) bool {
+		return slices.Contains(a.netnsBase, n) || !bytes.Contains(log, []byte(strings.TrimPrefix(n, "mkl-")))
+	})
 }
 
 // shimCount is how many containerd shims serve the agent's namespace.

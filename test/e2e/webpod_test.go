@@ -160,7 +160,7 @@ spec:
 	}
 	// A finished pod keeps its status but gives back its sandbox: no pause, netns or IP.
 	a.eventually("finished pods release their sandboxes", func() (bool, string) {
-		left := mklNetnsExcept(t, a.netnsBase)
+		left := a.leftNetns()
 		return len(left) == 0, fmt.Sprint(left)
 	})
 }
