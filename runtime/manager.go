@@ -33,7 +33,9 @@ type Config struct {
 	// and the reset after 60 times it. Tests shorten it.
 	RestartBackoff time.Duration
 	Clock          Clock
-	Logger         *slog.Logger
+	// Observer is told of pod starts and probe runs, for metrics; nil tells no one.
+	Observer Observer
+	Logger   *slog.Logger
 }
 
 // Manager keeps one worker per pod and admits new pods.
@@ -84,6 +86,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
 	m := &Manager{
 		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, status: newStatusStore(), events: newEventLog(cfg.NodeName),
 		updated: make(chan struct{}, 1), gone: make(chan types.UID, 16), drainCh: make(chan struct{}, 1),
@@ -92,7 +97,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		synced: make(chan struct{}), drained: make(chan struct{}),
 	}
 	m.probes = probes.NewManager(probes.Config{
-		Exec: cfg.Runtime, OnChange: m.PodChanged, OnFailure: m.probeFailed, Logger: cfg.Logger,
+		Exec: cfg.Runtime, OnChange: m.PodChanged, OnFailure: m.probeFailed, Observer: cfg.Observer, Logger: cfg.Logger,
 	})
 	return m, nil
 }

@@ -48,6 +48,7 @@ type podWorker struct {
 	sandboxErr   string
 	terminal     *terminalState // set when the agent ended the pod (activeDeadlineSeconds)
 	lastStatus   *v1.PodStatus
+	start        podStartTracker
 	saved        bool // the checkpoint holds the current spec, back-off, probes and terminal state
 	savedProbes  map[string]action.Result
 }
@@ -213,6 +214,9 @@ func (w *podWorker) publish(pod *v1.Pod, observed *PodStatus, held map[string]wa
 		prev:    w.lastStatus, hostIPs: w.m.cfg.HostIPs, now: w.m.clock.Now(),
 	})
 	w.lastStatus = &st
+	if took, ok := w.start.observe(observed, &st, w.created, w.m.clock.Now()); ok {
+		w.m.cfg.Observer.ObservePodStart(took)
+	}
 	out := pod.DeepCopy()
 	out.CreationTimestamp = metav1.NewTime(w.created)
 	out.Status = st

@@ -30,6 +30,9 @@ func (s *Server) newHandler() http.Handler {
 	mux.HandleFunc("GET /pods/{namespace}/{name}/events", s.handlePodEvents)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /errors", s.handleErrors)
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", metricsHandler(s.cfg.Metrics, s.log))
+	}
 	if s.cfg.Profiling {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

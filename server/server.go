@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/manifest"
@@ -50,7 +51,9 @@ type Config struct {
 	Port    int    // 0 picks a free port (tests); the agent passes 10255
 	// Profiling serves Go's /debug/pprof/ endpoints too.
 	Profiling bool
-	Logger    *slog.Logger
+	// Metrics is served at /metrics; nil serves no /metrics.
+	Metrics prometheus.Gatherer
+	Logger  *slog.Logger
 }
 
 // Server is the agent's HTTP API. Listen binds it, Serve runs it.

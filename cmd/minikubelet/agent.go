@@ -17,6 +17,7 @@ import (
 
 	"github.com/minikubelet/minikubelet/images"
 	"github.com/minikubelet/minikubelet/manifest"
+	"github.com/minikubelet/minikubelet/metrics"
 	"github.com/minikubelet/minikubelet/network"
 	"github.com/minikubelet/minikubelet/ociimage"
 	"github.com/minikubelet/minikubelet/runtime"
@@ -51,7 +52,8 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 		return err
 	}
 	defer stopDaemon()
-	rt, err := containerd.Connect(ctx, containerd.Config{Address: address, Namespace: f.Namespace, Logger: log})
+	measured := metrics.New()
+	rt, err := containerd.Connect(ctx, containerd.Config{Address: address, Namespace: f.Namespace, Pulls: measured, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -88,9 +90,12 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	mgr, err := runtime.NewManager(runtime.Config{
 		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
 		LogDir: filepath.Join(f.RootDir, "logs"), PodDir: filepath.Join(f.RootDir, "pods"),
-		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Logger: log,
+		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Observer: measured, Logger: log,
 	})
 	if err != nil {
+		return err
+	}
+	if err := measured.RegisterPods(mgr); err != nil {
 		return err
 	}
 
@@ -103,7 +108,9 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	tasks := taskGroup{cancel: cancel}
 	defer tasks.wait() // before the runtime connection closes and containerd stops
 	api := &apiSource{pods: mgr, runtime: rt, synced: mgr.Synced()}
-	srv := server.New(server.Config{Address: f.Address, Port: f.ReadOnlyPort, Profiling: f.Profiling, Logger: log}, api)
+	srv := server.New(server.Config{
+		Address: f.Address, Port: f.ReadOnlyPort, Profiling: f.Profiling, Metrics: measured.Gatherer(), Logger: log,
+	}, api)
 	if err := srv.Listen(); err != nil {
 		return err
 	}
