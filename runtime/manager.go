@@ -149,6 +149,25 @@ func (m *Manager) PodEvents(namespace, name string) (*v1.EventList, bool) {
 // Synced is closed once the first desired set has been applied.
 func (m *Manager) Synced() <-chan struct{} { return m.synced }
 
+// WaitReady returns once the manager has adopted what the runtime held, applied the first desired
+// set, and every pod's worker has published its status: /pods then shows what runs. It is what
+// the agent tells systemd as READY.
+func (m *Manager) WaitReady(ctx context.Context) error {
+	select {
+	case <-m.synced:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, w := range m.workerList() {
+		select {
+		case <-w.published:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
 // PodChanged wakes the worker of a pod, e.g. when one of its containers exited.
 func (m *Manager) PodChanged(uid types.UID) {
 	m.mu.Lock()

@@ -134,11 +134,14 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	tasks.goRun("runtime events", log, func() error { rt.WatchEvents(ctx, mgr.PodChanged, mgr.ResyncAll); return nil })
 	tasks.goRun("images dir", log, func() error { return imageDir.Watch(ctx) })
 	tasks.goRun("api", log, func() error { return srv.Serve(ctx) })
+	notifier := systemdNotifier{log: log}
+	tasks.goRun("systemd notify", log, func() error { return notifier.run(ctx, mgr.WaitReady, api.Healthy) })
 	log.Info("minikubelet running", "manifests", f.ManifestDir, "node", f.NodeName, "root", f.RootDir)
 	select {
 	case <-ctx.Done():
 	case <-sigCtx.Done():
 	}
+	notifier.stopping()
 	if f.StopPodsOnExit && ctx.Err() == nil {
 		log.Info("stopping every pod before exiting (--stop-pods-on-exit)")
 		// A second signal cuts the drain short.
