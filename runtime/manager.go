@@ -130,6 +130,10 @@ func (m *Manager) Update(pods []*v1.Pod) {
 // Pods returns copies of every pod the manager knows, with status.
 func (m *Manager) Pods() []v1.Pod { return m.status.list() }
 
+// WatchPods returns copies of every pod, like Pods, and a channel closed at the next change of
+// any pod's status (or the set of pods) after them.
+func (m *Manager) WatchPods() ([]v1.Pod, <-chan struct{}) { return m.status.watch() }
+
 // PodEvents returns the recent events of the named pod (the one not being deleted, if there are
 // two), or false when there is no such pod.
 func (m *Manager) PodEvents(namespace, name string) (*v1.EventList, bool) {

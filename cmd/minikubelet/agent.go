@@ -225,6 +225,7 @@ func ensurePauseImage(ctx context.Context, rt *containerd.Runtime, flag string, 
 type apiSource struct {
 	pods interface {
 		Pods() []v1.Pod
+		WatchPods() ([]v1.Pod, <-chan struct{})
 		PodEvents(namespace, name string) (*v1.EventList, bool)
 	}
 	runtime interface{ Healthy(context.Context) error }
@@ -235,6 +236,9 @@ type apiSource struct {
 }
 
 func (a *apiSource) Pods() []v1.Pod { return a.pods.Pods() }
+
+// WatchPods serves GET /pods?watch=true (server.PodWatcher).
+func (a *apiSource) WatchPods() ([]v1.Pod, <-chan struct{}) { return a.pods.WatchPods() }
 
 func (a *apiSource) PodEvents(namespace, name string) (*v1.EventList, bool) {
 	return a.pods.PodEvents(namespace, name)

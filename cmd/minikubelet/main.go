@@ -15,7 +15,7 @@ const usage = `minikubelet: run Kubernetes Pod manifests on one host, on contain
 
 Usage:
   minikubelet run [flags]                       run the agent
-  minikubelet get pods [NAME...] [-A|-n NS] [-o wide|json|yaml|name]
+  minikubelet get pods [NAME...] [-A|-n NS] [-o wide|json|yaml|name] [-w]
   minikubelet get errors                        list refused manifests
   minikubelet describe pod NAME [-n NS]         a pod, its containers and its events
   minikubelet image import FILE...              import image archives (OCI layout or docker save)
