@@ -91,7 +91,7 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.StringSliceVar(&f.CNIBinDirs, "cni-bin-dir", []string{"/opt/cni/bin", "/usr/lib/cni"}, "directories of CNI plugins")
 	fs.StringVar(&f.PodCIDR, "pod-cidr", "10.66.0.0/16", "pod IP range of the default CNI config")
 	fs.StringVar(&f.BridgeName, "bridge-name", "mkl0", "bridge of the default CNI config")
-	fs.StringVar(&f.PauseBinary, "pause-binary", "", "the pause program for pod sandboxes (default: 'pause' next to this binary, then /usr/lib/minikubelet/pause)")
+	fs.StringVar(&f.PauseBinary, "pause-binary", "", "the pause program for pod sandboxes (default: 'pause' next to this binary, then ../lib/minikubelet/pause from it, then /usr/lib/minikubelet/pause)")
 	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.LogFormat, "log-format", "text", "text or json (structured either way; no timestamps of our own under journald)")
@@ -136,11 +136,16 @@ func findPauseBinary(flag string) (string, error) {
 	}
 	var tried []string
 	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), "pause")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
+		// Beside the binary (bin/ of a build), then where `minikubelet install` puts it.
+		for _, p := range []string{
+			filepath.Join(filepath.Dir(exe), "pause"),
+			filepath.Join(filepath.Dir(exe), "..", "lib", "minikubelet", "pause"),
+		} {
+			if _, err := os.Stat(p); err == nil {
+				return filepath.Clean(p), nil
+			}
+			tried = append(tried, filepath.Clean(p))
 		}
-		tried = append(tried, p)
 	}
 	p := "/usr/lib/minikubelet/pause"
 	if _, err := os.Stat(p); err == nil {
