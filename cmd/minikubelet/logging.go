@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/sirupsen/logrus"
 )
 
 // loggingOptions say how the agent logs.
@@ -61,4 +64,71 @@ func stderrIsJournal(journalStream string, stderr *os.File) bool {
 		return false
 	}
 	return uint64(st.Dev) == wantDev && uint64(st.Ino) == wantIno
+}
+
+// routeLogrus sends what libraries log through logrus's standard logger (the containerd client,
+// through containerd/log) to log, so that every line has the agent's format. The standard logger
+// is process-wide; only main calls this, once.
+func routeLogrus(log *slog.Logger, level slog.Level) {
+	std := logrus.StandardLogger()
+	std.SetOutput(io.Discard)
+	std.SetLevel(logrusLevel(level))
+	std.AddHook(logrusToSlog{log: log.With("source", "containerd-client")})
+}
+
+// logrusToSlog is a logrus hook that logs each entry with slog.
+type logrusToSlog struct{ log *slog.Logger }
+
+func (h logrusToSlog) Levels() []logrus.Level { return logrus.AllLevels }
+
+func (h logrusToSlog) Fire(e *logrus.Entry) error {
+	attrs := make([]slog.Attr, 0, len(e.Data))
+	for k, v := range e.Data {
+		if err, ok := v.(error); ok {
+			v = err.Error()
+		}
+		attrs = append(attrs, slog.Any(k, v))
+	}
+	ctx := e.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	h.log.LogAttrs(ctx, slogLevel(e.Level), e.Message, attrs...)
+	return nil
+}
+
+func slogLevel(l logrus.Level) slog.Level {
+	switch {
+	case l <= logrus.ErrorLevel:
+		return slog.LevelError
+	case l == logrus.WarnLevel:
+		return slog.LevelWarn
+	case l == logrus.InfoLevel:
+		return slog.LevelInfo
+	default:
+		return slog.LevelDebug
+	}
+}
+
+func logrusLevel(l slog.Level) logrus.Level {
+	switch {
+	case l >= slog.LevelError:
+		return logrus.ErrorLevel
+	case l >= slog.LevelWarn:
+		return logrus.WarnLevel
+	case l >= slog.LevelInfo:
+		return logrus.InfoLevel
+	default:
+		return logrus.DebugLevel
+	}
+}
+
+// logLevel is the lowest level log records.
+func logLevel(log *slog.Logger) slog.Level {
+	for _, l := range []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn} {
+		if log.Enabled(context.Background(), l) {
+			return l
+		}
+	}
+	return slog.LevelError
 }

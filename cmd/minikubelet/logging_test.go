@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/sirupsen/logrus"
 )
 
 func TestNewLogger(t *testing.T) {
@@ -91,5 +95,26 @@ func TestStderrIsJournal(t *testing.T) {
 		if got := stderrIsJournal(tt.env, f); got != tt.want {
 			t.Errorf("JOURNAL_STREAM=%q: %v, want %v", tt.env, got, tt.want)
 		}
+	}
+}
+
+// What the containerd client logs through logrus comes out in the agent's format.
+func TestLogrusToSlog(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := newLogger(&buf, loggingOptions{Format: "json", Level: "info"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	l.AddHook(logrusToSlog{log: log})
+	l.WithField("id", "abc").WithError(errors.New("boom")).Warn("reconnecting")
+	l.Debug("chatter") // below the agent's level
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		t.Fatalf("not one JSON line: %q", buf.String())
+	}
+	if m["msg"] != "reconnecting" || m["level"] != "WARN" || m["id"] != "abc" || m["error"] != "boom" {
+		t.Errorf("bridged entry %v", m)
 	}
 }

@@ -118,6 +118,7 @@ func runCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	routeLogrus(log, logLevel(log))
 	if os.Getenv("GOGC") == "" {
 		// A node agent should stay small: collect at 50% heap growth rather than Go's 100%. With
 		// 100 pods this keeps RSS near 38 MiB instead of 44 for no measurable CPU.

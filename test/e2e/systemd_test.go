@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,10 +61,11 @@ func (s *notifySocket) waitFor(state string) []string {
 }
 
 // The agent speaks systemd's notify protocol: READY=1 only once a pod that was running before the
-// agent started is adopted and shown, WATCHDOG=1 while healthy, STOPPING=1 on the way out.
+// agent started is adopted and shown, WATCHDOG=1 while healthy, STOPPING=1 on the way out. It
+// logs JSON lines when asked.
 func TestSystemdNotify(t *testing.T) {
 	sock := newNotifySocket(t)
-	a := startAgent(t, withEnv("NOTIFY_SOCKET="+sock.path, "WATCHDOG_USEC=1000000"))
+	a := startAgent(t, withEnv("NOTIFY_SOCKET="+sock.path, "WATCHDOG_USEC=1000000"), withFlags("--log-format", "json"))
 	sock.waitFor("READY=1")
 	a.writeManifest("kept.yaml", sleeperPod("kept"))
 	before := a.waitRunning("default", "kept")
@@ -86,5 +89,16 @@ func TestSystemdNotify(t *testing.T) {
 	}
 	if p.Status.Phase != v1.PodRunning {
 		t.Errorf("phase %s after READY=1, want Running", p.Status.Phase)
+	}
+
+	logged, err := os.ReadFile(a.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(string(logged)), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil || m["msg"] == nil || m["level"] == nil {
+			t.Errorf("--log-format json, but log line %d is not a JSON record: %q", i+1, line)
+		}
 	}
 }
