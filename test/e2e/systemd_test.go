@@ -65,7 +65,7 @@ func (s *notifySocket) waitFor(state string) []string {
 // logs JSON lines when asked.
 func TestSystemdNotify(t *testing.T) {
 	sock := newNotifySocket(t)
-	a := startAgent(t, withEnv("NOTIFY_SOCKET="+sock.path, "WATCHDOG_USEC=1000000"), withFlags("--log-format", "json"))
+	a := startAgent(t, withEnv("NOTIFY_SOCKET="+sock.path, "WATCHDOG_USEC=4000000"), withFlags("--log-format", "json"))
 	sock.waitFor("READY=1")
 	a.writeManifest("kept.yaml", sleeperPod("kept"))
 	before := a.waitRunning("default", "kept")
