@@ -14,10 +14,13 @@ import (
 )
 
 // Kubelet's bucket boundaries (pkg/kubelet/metrics): round numbers in everyday units.
-var (
-	podStartBuckets  = []float64{0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600}
-	imagePullBuckets = []float64{1, 5, 10, 20, 30, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600}
-)
+func podStartBuckets() []float64 {
+	return []float64{0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600}
+}
+
+func imagePullBuckets() []float64 {
+	return []float64{1, 5, 10, 20, 30, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200, 1800, 2700, 3600}
+}
 
 // PodLister gives the pods with their status; the runtime Manager implements it.
 type PodLister interface {
@@ -41,7 +44,7 @@ func New() *Metrics {
 		podStart: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "kubelet_pod_start_duration_seconds",
 			Help:    "Duration in seconds from the agent seeing a pod for the first time to all of its containers running.",
-			Buckets: podStartBuckets,
+			Buckets: podStartBuckets(),
 		}),
 		probeTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "prober_probe_total",
@@ -55,7 +58,7 @@ func New() *Metrics {
 		imagePull: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kubelet_image_pull_duration_seconds",
 			Help:    "Duration in seconds to pull an image.",
-			Buckets: imagePullBuckets,
+			Buckets: imagePullBuckets(),
 		}, []string{"image_size_in_bytes"}),
 	}
 	m.registry.MustRegister(

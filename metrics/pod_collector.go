@@ -41,7 +41,7 @@ func (c *podCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *podCollector) Collect(ch chan<- prometheus.Metric) {
 	counts := podCounts(c.pods.Pods())
 	ch <- prometheus.MustNewConstMetric(c.runningPods, prometheus.GaugeValue, float64(counts.runningPods))
-	for _, state := range containerStates {
+	for _, state := range []string{stateRunning, stateExited} {
 		ch <- prometheus.MustNewConstMetric(c.runningContainers, prometheus.GaugeValue, float64(counts.containers[state]), state)
 	}
 	for _, r := range counts.restarts {
@@ -59,8 +59,6 @@ const (
 	stateRunning = "running"
 	stateExited  = "exited"
 )
-
-var containerStates = []string{stateRunning, stateExited}
 
 type restartKey struct {
 	namespace, pod, container string
