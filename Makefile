@@ -5,7 +5,7 @@ ROOT    ?= /var/lib/minikubelet
 IMAGES  := _output/images
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build images setup setup-vm run unit test test-vm vm-shell bench bench-peers clean
+.PHONY: all build images setup setup-vm run unit test test-vm vm-shell bench bench-peers clean install uninstall
 
 all: build
 
@@ -37,6 +37,14 @@ setup-vm:
 ## run: set up, build, and run the agent on examples/ (Ctrl-C stops the agent; pods keep running)
 run: setup build images
 	bin/minikubelet run --pod-manifest-path examples --images-dir $(IMAGES) --root-dir $(ROOT)
+
+## install: the binary, pause, the systemd unit (deploy/minikubelet.service), config and directories
+install: build
+	bin/minikubelet install --pause-binary bin/pause
+
+## uninstall: remove them; the config, manifests, state and pod logs stay (minikubelet uninstall --purge)
+uninstall:
+	bin/minikubelet uninstall
 
 ## unit: the unit tests, no root needed
 unit:

@@ -19,12 +19,21 @@ func Write(path string, v any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	return WriteFile(path, data, 0o600)
+}
+
+// WriteFile stores data at path atomically with the permissions perm: written whole to path.tmp,
+// synced, then renamed over path. The directory must exist.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm) // the umask may have narrowed it, or an old path.tmp had others
+	}
 	if err == nil {
 		err = f.Sync()
 	}

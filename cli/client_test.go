@@ -53,7 +53,10 @@ func (a *agentSource) ManifestErrors() []manifest.FileError { return a.refused }
 func (a *agentSource) Healthy(context.Context) error { return nil }
 
 // startAgent serves the real server handler over src and returns a client of it.
-func startAgent(t *testing.T, src *agentSource) *Client {
+func startAgent(t *testing.T, src *agentSource) *Client { return serveAgent(t, src) }
+
+// serveAgent serves the real server handler over src (a server.PodWatcher too, maybe).
+func serveAgent(t *testing.T, src server.Source) *Client {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(server.New(server.Config{Logger: log}, src).Handler())

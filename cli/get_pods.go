@@ -22,6 +22,8 @@ type GetPodsOptions struct {
 	AllNamespaces bool      // -A
 	Output        string    // "", "wide", "json", "yaml", "name"
 	Now           time.Time // for AGE; the command passes time.Now()
+	// Watch follows changes after printing (-w), until ctx ends.
+	Watch bool
 }
 
 // GetPods prints the agent's pods like `kubectl get pods`. Pods named but not
@@ -36,6 +38,9 @@ func GetPods(ctx context.Context, c *Client, opts GetPodsOptions, out, errOut io
 	}
 	if opts.Namespace == "" {
 		opts.Namespace = DefaultNamespace
+	}
+	if opts.Watch {
+		return watchPods(ctx, c, opts, out, errOut)
 	}
 	list, err := c.Pods(ctx)
 	if err != nil {
@@ -54,11 +59,7 @@ func GetPods(ctx context.Context, c *Client, opts GetPodsOptions, out, errOut io
 		}
 	}
 	if len(pods) == 0 && len(opts.Names) == 0 && isTable(opts.Output) {
-		if opts.AllNamespaces {
-			fmt.Fprintln(errOut, "No resources found")
-		} else {
-			fmt.Fprintf(errOut, "No resources found in %s namespace.\n", opts.Namespace)
-		}
+		noResources(errOut, opts)
 	}
 	if len(refused) > 0 {
 		fmt.Fprintf(errOut, "%d manifest(s) refused; see 'minikubelet get errors'\n", len(refused))
@@ -104,6 +105,15 @@ func selectPods(all []v1.Pod, opts GetPodsOptions) (pods []v1.Pod, notFound []st
 		named = append(named, pods[i])
 	}
 	return named, notFound
+}
+
+// noResources says that nothing matched, as kubectl says it.
+func noResources(errOut io.Writer, opts GetPodsOptions) {
+	if opts.AllNamespaces {
+		fmt.Fprintln(errOut, "No resources found")
+	} else {
+		fmt.Fprintf(errOut, "No resources found in %s namespace.\n", opts.Namespace)
+	}
 }
 
 func isTable(output string) bool { return output == OutputTable || output == OutputWide }

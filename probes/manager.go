@@ -21,7 +21,9 @@ type Config struct {
 	OnChange func(uid types.UID)
 	// OnFailure is called on every failed probe run, with the probe's output, for events.
 	OnFailure func(pod *v1.Pod, container string, kind Kind, output string)
-	Logger    *slog.Logger
+	// Observer is told of every probe run; nil tells no one.
+	Observer Observer
+	Logger   *slog.Logger
 }
 
 // ContainerState is what the pod's owner knows of one of its containers.
@@ -57,6 +59,9 @@ func NewManager(cfg Config) *Manager {
 	}
 	if cfg.OnChange == nil {
 		cfg.OnChange = func(types.UID) {}
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	if cfg.OnFailure == nil {
 		cfg.OnFailure = func(*v1.Pod, string, Kind, string) {}

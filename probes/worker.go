@@ -95,12 +95,14 @@ func (w *worker) tick(now time.Time) {
 	}
 	ctx, cancel := context.WithCancel(w.ctx)
 	defer cancel()
+	start := time.Now()
 	res, output := action.Probe(ctx, w.probe, action.Target{
 		PodIP: t.podIP, ContainerID: t.container.ID, Container: t.spec, Exec: w.m.cfg.Exec,
 	})
 	if w.ctx.Err() != nil {
 		return
 	}
+	w.m.cfg.Observer.ObserveProbe(Run{Pod: t.pod, Container: w.container, Kind: w.kind, Result: res, Took: time.Since(start)})
 	if res == action.Failure {
 		w.m.cfg.OnFailure(t.pod, w.container, w.kind, output)
 	}

@@ -6,6 +6,8 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/probes"
 )
 
 // ContainerRuntime runs container instances and tells what it holds; runtime/containerd implements
@@ -42,6 +44,20 @@ type Volumes interface {
 	Teardown(uid types.UID) error
 	Pods() ([]types.UID, error)
 }
+
+// Observer is told what the engine measures (package metrics implements it). Its methods must
+// not block.
+type Observer interface {
+	probes.Observer
+	// ObservePodStart is the time from a pod first seen to all of its containers running, once
+	// per pod the agent started (not for pods adopted already running).
+	ObservePodStart(took time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) ObserveProbe(probes.Run)       {}
+func (noObserver) ObservePodStart(time.Duration) {}
 
 // Clock is the time source of the decision code, replaced in tests.
 type Clock interface{ Now() time.Time }

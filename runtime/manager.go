@@ -33,7 +33,9 @@ type Config struct {
 	// and the reset after 60 times it. Tests shorten it.
 	RestartBackoff time.Duration
 	Clock          Clock
-	Logger         *slog.Logger
+	// Observer is told of pod starts and probe runs, for metrics; nil tells no one.
+	Observer Observer
+	Logger   *slog.Logger
 }
 
 // Manager keeps one worker per pod and admits new pods.
@@ -84,6 +86,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
 	m := &Manager{
 		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, status: newStatusStore(), events: newEventLog(cfg.NodeName),
 		updated: make(chan struct{}, 1), gone: make(chan types.UID, 16), drainCh: make(chan struct{}, 1),
@@ -92,7 +97,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		synced: make(chan struct{}), drained: make(chan struct{}),
 	}
 	m.probes = probes.NewManager(probes.Config{
-		Exec: cfg.Runtime, OnChange: m.PodChanged, OnFailure: m.probeFailed, Logger: cfg.Logger,
+		Exec: cfg.Runtime, OnChange: m.PodChanged, OnFailure: m.probeFailed, Observer: cfg.Observer, Logger: cfg.Logger,
 	})
 	return m, nil
 }
@@ -125,6 +130,10 @@ func (m *Manager) Update(pods []*v1.Pod) {
 // Pods returns copies of every pod the manager knows, with status.
 func (m *Manager) Pods() []v1.Pod { return m.status.list() }
 
+// WatchPods returns copies of every pod, like Pods, and a channel closed at the next change of
+// any pod's status (or the set of pods) after them.
+func (m *Manager) WatchPods() ([]v1.Pod, <-chan struct{}) { return m.status.watch() }
+
 // PodEvents returns the recent events of the named pod (the one not being deleted, if there are
 // two), or false when there is no such pod.
 func (m *Manager) PodEvents(namespace, name string) (*v1.EventList, bool) {
@@ -143,6 +152,25 @@ func (m *Manager) PodEvents(namespace, name string) (*v1.EventList, bool) {
 
 // Synced is closed once the first desired set has been applied.
 func (m *Manager) Synced() <-chan struct{} { return m.synced }
+
+// WaitReady returns once the manager has adopted what the runtime held, applied the first desired
+// set, and every pod's worker has published its status: /pods then shows what runs. It is what
+// the agent tells systemd as READY.
+func (m *Manager) WaitReady(ctx context.Context) error {
+	select {
+	case <-m.synced:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, w := range m.workerList() {
+		select {
+		case <-w.published:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
 
 // PodChanged wakes the worker of a pod, e.g. when one of its containers exited.
 func (m *Manager) PodChanged(uid types.UID) {

@@ -28,6 +28,9 @@ type podWorker struct {
 	uid  types.UID // the pod's UID in the runtime; it stays through in-place updates
 	log  *slog.Logger
 	wake chan struct{}
+	// published is closed once the pod's status has been published (or the worker ended without).
+	published     chan struct{}
+	publishedOnce sync.Once
 	// orphanName names a pod the runtime holds and no manifest wants (then pod is nil).
 	orphanName string
 
@@ -48,6 +51,7 @@ type podWorker struct {
 	sandboxErr   string
 	terminal     *terminalState // set when the agent ended the pod (activeDeadlineSeconds)
 	lastStatus   *v1.PodStatus
+	start        podStartTracker
 	saved        bool // the checkpoint holds the current spec, back-off, probes and terminal state
 	savedProbes  map[string]action.Result
 }
@@ -65,11 +69,15 @@ func newPodWorker(m *Manager, uid types.UID, pod *v1.Pod, orphanName string, cre
 		m: m, uid: uid, pod: pod, manifestUID: manifestUID, orphanName: orphanName, created: created,
 		log:          m.log.With("pod", name, "uid", string(uid)),
 		wake:         make(chan struct{}, 1),
+		published:    make(chan struct{}),
 		restarts:     m.newRestartBackoff(),
 		pulls:        m.newRestartBackoff(),
 		failures:     &Backoff{Initial: time.Second, Max: time.Minute, ResetAfter: time.Hour, entries: map[string]backoffEntry{}},
 		pullFailedAt: map[string]time.Time{},
 		waiting:      map[string]waitingReason{},
+	}
+	if pod == nil {
+		w.markPublished() // an orphan has no status to show: it is only removed
 	}
 	if cp != nil {
 		w.restarts.Restore(cp.Backoff)
@@ -83,6 +91,8 @@ func newPodWorker(m *Manager, uid types.UID, pod *v1.Pod, orphanName string, cre
 	}
 	return w
 }
+
+func (w *podWorker) markPublished() { w.publishedOnce.Do(func() { close(w.published) }) }
 
 // poke asks for another sync; it never blocks.
 func (w *podWorker) poke() {
@@ -136,6 +146,7 @@ func (w *podWorker) isTerminating() bool {
 
 // run is the worker's loop; it returns when ctx ends or the pod is gone.
 func (w *podWorker) run(ctx context.Context) {
+	defer w.markPublished()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -213,10 +224,14 @@ func (w *podWorker) publish(pod *v1.Pod, observed *PodStatus, held map[string]wa
 		prev:    w.lastStatus, hostIPs: w.m.cfg.HostIPs, now: w.m.clock.Now(),
 	})
 	w.lastStatus = &st
+	if took, ok := w.start.observe(observed, &st, w.created, w.m.clock.Now()); ok {
+		w.m.cfg.Observer.ObservePodStart(took)
+	}
 	out := pod.DeepCopy()
 	out.CreationTimestamp = metav1.NewTime(w.created)
 	out.Status = st
 	w.m.status.set(out)
+	w.markPublished()
 }
 
 func (w *podWorker) publishTerminating() {

@@ -30,6 +30,9 @@ func (s *Server) newHandler() http.Handler {
 	mux.HandleFunc("GET /pods/{namespace}/{name}/events", s.handlePodEvents)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /errors", s.handleErrors)
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", metricsHandler(s.cfg.Metrics, s.log))
+	}
 	if s.cfg.Profiling {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
@@ -42,7 +45,18 @@ func (s *Server) newHandler() http.Handler {
 
 // handlePods writes a v1.PodList shaped like kubelet's read-only port:
 // {"kind":"PodList","apiVersion":"v1","metadata":{},"items":[...]}.
+//
+// With ?watch=true it streams changes instead, when the source can (see watchPods).
 func (s *Server) handlePods(w http.ResponseWriter, r *http.Request) {
+	if isWatch(r) {
+		src, ok := s.src.(PodWatcher)
+		if !ok {
+			http.Error(w, "watch is not supported", http.StatusNotImplemented)
+			return
+		}
+		s.watchPods(w, r, src)
+		return
+	}
 	pods := s.src.Pods()
 	if pods == nil {
 		pods = []v1.Pod{}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/manifest"
@@ -50,7 +51,9 @@ type Config struct {
 	Port    int    // 0 picks a free port (tests); the agent passes 10255
 	// Profiling serves Go's /debug/pprof/ endpoints too.
 	Profiling bool
-	Logger    *slog.Logger
+	// Metrics is served at /metrics; nil serves no /metrics.
+	Metrics prometheus.Gatherer
+	Logger  *slog.Logger
 }
 
 // Server is the agent's HTTP API. Listen binds it, Serve runs it.
@@ -62,6 +65,11 @@ type Server struct {
 
 	mu       sync.Mutex   // guards listener
 	listener net.Listener // set by Listen, handed to the http.Server by Serve
+
+	// stopping is closed when Serve begins to shut down, ending streams (watches) that a graceful
+	// shutdown would otherwise wait for.
+	stopping     chan struct{}
+	stoppingOnce sync.Once
 }
 
 // New returns a Server answering from src. It binds nothing until Listen.
@@ -72,7 +80,7 @@ func New(cfg Config, src Source) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, src: src, log: cfg.Logger.With("component", "server")}
+	s := &Server{cfg: cfg, src: src, log: cfg.Logger.With("component", "server"), stopping: make(chan struct{})}
 	s.handler = s.newHandler()
 	return s
 }
@@ -132,6 +140,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(func() { s.stoppingOnce.Do(func() { close(s.stopping) }) })
 	s.log.Info("serving API", "address", ln.Addr().String())
 
 	served := make(chan error, 1)

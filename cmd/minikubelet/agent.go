@@ -17,6 +17,7 @@ import (
 
 	"github.com/minikubelet/minikubelet/images"
 	"github.com/minikubelet/minikubelet/manifest"
+	"github.com/minikubelet/minikubelet/metrics"
 	"github.com/minikubelet/minikubelet/network"
 	"github.com/minikubelet/minikubelet/ociimage"
 	"github.com/minikubelet/minikubelet/runtime"
@@ -51,7 +52,8 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 		return err
 	}
 	defer stopDaemon()
-	rt, err := containerd.Connect(ctx, containerd.Config{Address: address, Namespace: f.Namespace, Logger: log})
+	measured := metrics.New()
+	rt, err := containerd.Connect(ctx, containerd.Config{Address: address, Namespace: f.Namespace, Pulls: measured, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -88,9 +90,12 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	mgr, err := runtime.NewManager(runtime.Config{
 		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
 		LogDir: filepath.Join(f.RootDir, "logs"), PodDir: filepath.Join(f.RootDir, "pods"),
-		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Logger: log,
+		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Observer: measured, Logger: log,
 	})
 	if err != nil {
+		return err
+	}
+	if err := measured.RegisterPods(mgr); err != nil {
 		return err
 	}
 
@@ -103,7 +108,9 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	tasks := taskGroup{cancel: cancel}
 	defer tasks.wait() // before the runtime connection closes and containerd stops
 	api := &apiSource{pods: mgr, runtime: rt, synced: mgr.Synced()}
-	srv := server.New(server.Config{Address: f.Address, Port: f.ReadOnlyPort, Profiling: f.Profiling, Logger: log}, api)
+	srv := server.New(server.Config{
+		Address: f.Address, Port: f.ReadOnlyPort, Profiling: f.Profiling, Metrics: measured.Gatherer(), Logger: log,
+	}, api)
 	if err := srv.Listen(); err != nil {
 		return err
 	}
@@ -127,11 +134,14 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	tasks.goRun("runtime events", log, func() error { rt.WatchEvents(ctx, mgr.PodChanged, mgr.ResyncAll); return nil })
 	tasks.goRun("images dir", log, func() error { return imageDir.Watch(ctx) })
 	tasks.goRun("api", log, func() error { return srv.Serve(ctx) })
+	notifier := systemdNotifier{log: log}
+	tasks.goRun("systemd notify", log, func() error { return notifier.run(ctx, mgr.WaitReady, api.Healthy) })
 	log.Info("minikubelet running", "manifests", f.ManifestDir, "node", f.NodeName, "root", f.RootDir)
 	select {
 	case <-ctx.Done():
 	case <-sigCtx.Done():
 	}
+	notifier.stopping()
 	if f.StopPodsOnExit && ctx.Err() == nil {
 		log.Info("stopping every pod before exiting (--stop-pods-on-exit)")
 		// A second signal cuts the drain short.
@@ -215,6 +225,7 @@ func ensurePauseImage(ctx context.Context, rt *containerd.Runtime, flag string, 
 type apiSource struct {
 	pods interface {
 		Pods() []v1.Pod
+		WatchPods() ([]v1.Pod, <-chan struct{})
 		PodEvents(namespace, name string) (*v1.EventList, bool)
 	}
 	runtime interface{ Healthy(context.Context) error }
@@ -225,6 +236,9 @@ type apiSource struct {
 }
 
 func (a *apiSource) Pods() []v1.Pod { return a.pods.Pods() }
+
+// WatchPods serves GET /pods?watch=true (server.PodWatcher).
+func (a *apiSource) WatchPods() ([]v1.Pod, <-chan struct{}) { return a.pods.WatchPods() }
 
 func (a *apiSource) PodEvents(namespace, name string) (*v1.EventList, bool) {
 	return a.pods.PodEvents(namespace, name)

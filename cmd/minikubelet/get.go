@@ -18,6 +18,7 @@ func getCommand(ctx context.Context, args []string) error {
 	namespace := fs.StringP("namespace", "n", cli.DefaultNamespace, "namespace to list")
 	all := fs.BoolP("all-namespaces", "A", false, "list pods of every namespace")
 	output := fs.StringP("output", "o", "", "output format: wide, json, yaml or name")
+	watch := fs.BoolP("watch", "w", false, "after listing, print a line for each change, until interrupted")
 	fs.Usage = func() {
 		fmt.Fprintf(os.Stderr, "Usage: minikubelet get pods [NAME...] [flags] | minikubelet get errors\n\n%s", fs.FlagUsages())
 	}
@@ -36,7 +37,7 @@ func getCommand(ctx context.Context, args []string) error {
 	switch rest[0] {
 	case "pods", "pod", "po":
 		return cli.GetPods(ctx, client, cli.GetPodsOptions{
-			Names: rest[1:], Namespace: *namespace, AllNamespaces: *all, Output: *output, Now: time.Now(),
+			Names: rest[1:], Namespace: *namespace, AllNamespaces: *all, Output: *output, Now: time.Now(), Watch: *watch,
 		}, os.Stdout, os.Stderr)
 	case "errors", "error":
 		return cli.GetErrors(ctx, client, os.Stdout)

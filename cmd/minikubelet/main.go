@@ -15,11 +15,13 @@ const usage = `minikubelet: run Kubernetes Pod manifests on one host, on contain
 
 Usage:
   minikubelet run [flags]                       run the agent
-  minikubelet get pods [NAME...] [-A|-n NS] [-o wide|json|yaml|name]
+  minikubelet get pods [NAME...] [-A|-n NS] [-o wide|json|yaml|name] [-w]
   minikubelet get errors                        list refused manifests
   minikubelet describe pod NAME [-n NS]         a pod, its containers and its events
   minikubelet image import FILE...              import image archives (OCI layout or docker save)
   minikubelet image ls                          list images
+  minikubelet install [--root DIR] [--prefix DIR] install as a systemd service
+  minikubelet uninstall [--purge]               remove it (pods' data stays unless --purge)
   minikubelet version
 
 Run 'minikubelet COMMAND --help' for a command's flags.
@@ -62,6 +64,10 @@ func dispatch(ctx context.Context, args []string) error {
 		return describeCommand(ctx, args[1:])
 	case "image", "images":
 		return imageCommand(ctx, args[1:])
+	case "install":
+		return installCommand(args[1:])
+	case "uninstall":
+		return uninstallCommand(args[1:])
 	case "version", "--version":
 		fmt.Println("minikubelet", version)
 		return nil

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -21,6 +20,7 @@ const (
 
 // runFlags are `minikubelet run`'s flags, kubelet's names where kubelet has one.
 type runFlags struct {
+	Config            string
 	ManifestDir       string
 	RootDir           string
 	ContainerdAddress string
@@ -36,6 +36,7 @@ type runFlags struct {
 	PauseBinary       string
 	FileCheck         time.Duration
 	LogLevel          string
+	LogFormat         string
 	StopPodsOnExit    bool
 	Profiling         bool
 	RestartBackoff    time.Duration
@@ -43,34 +44,20 @@ type runFlags struct {
 
 func parseRunFlags(args []string) (runFlags, error) {
 	var f runFlags
-	host, _ := os.Hostname()
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	fs.StringVar(&f.ManifestDir, "pod-manifest-path", "/etc/minikubelet/manifests", "directory of Pod manifests (*.yaml, *.yml, *.json)")
-	fs.StringVar(&f.RootDir, "root-dir", defaultRootDir, "directory for the agent's state")
-	fs.StringVar(&f.ContainerdAddress, "containerd-address", defaultContainerdAddress, "containerd's socket; if nothing answers there, the agent runs its own containerd under --root-dir")
-	fs.StringVar(&f.Namespace, "containerd-namespace", defaultNamespace, "containerd namespace for everything the agent creates")
-	fs.StringVar(&f.Address, "address", "127.0.0.1", "IP address the HTTP API listens on")
-	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the HTTP API (/pods, /healthz)")
-	fs.StringVar(&f.NodeName, "node-name", host, "name of this node, as pods see it in spec.nodeName")
-	fs.StringVar(&f.ImagesDir, "images-dir", "", "directory of image archives to import (default ROOT/images)")
-	fs.StringVar(&f.CNIConfDir, "cni-conf-dir", "", "CNI config directory; a default config is written if it has none (default ROOT/cni/net.d)")
-	fs.StringSliceVar(&f.CNIBinDirs, "cni-bin-dir", []string{"/opt/cni/bin", "/usr/lib/cni"}, "directories of CNI plugins")
-	fs.StringVar(&f.PodCIDR, "pod-cidr", "10.66.0.0/16", "pod IP range of the default CNI config")
-	fs.StringVar(&f.BridgeName, "bridge-name", "mkl0", "bridge of the default CNI config")
-	fs.StringVar(&f.PauseBinary, "pause-binary", "", "the pause program for pod sandboxes (default: 'pause' next to this binary, then /usr/lib/minikubelet/pause)")
-	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
-	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
-	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the HTTP API (keep the API on loopback)")
-	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
-	fs.DurationVar(&f.RestartBackoff, "container-restart-backoff", 10*time.Second, "first container restart back-off (cap 30x, reset after 60x); for tests")
-	_ = fs.MarkHidden("container-restart-backoff")
-	fs.Usage = func() { fmt.Fprintf(os.Stderr, "Usage: minikubelet run [flags]\n\n%s", fs.FlagUsages()) }
+	fs := runFlagSet(&f)
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("run takes no arguments, got %q", fs.Args())
 	}
+	if f.Config != "" {
+		if err := applyConfigFile(fs, f.Config); err != nil {
+			return f, err
+		}
+	}
+	// kubelet's containerRuntimeEndpoint is a URL; the flag is a path. Accept both.
+	f.ContainerdAddress = strings.TrimPrefix(f.ContainerdAddress, "unix://")
 	var err error
 	if f.RootDir, err = filepath.Abs(f.RootDir); err != nil {
 		return f, err
@@ -87,6 +74,35 @@ func parseRunFlags(args []string) (runFlags, error) {
 	return f, nil
 }
 
+// runFlagSet defines `run`'s flags on f. configFields maps the config file onto them.
+func runFlagSet(f *runFlags) *pflag.FlagSet {
+	host, _ := os.Hostname()
+	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	fs.StringVar(&f.Config, "config", "", "YAML config file with the same settings as these flags (KubeletConfiguration's names); flags given on the command line override it")
+	fs.StringVar(&f.ManifestDir, "pod-manifest-path", "/etc/minikubelet/manifests", "directory of Pod manifests (*.yaml, *.yml, *.json)")
+	fs.StringVar(&f.RootDir, "root-dir", defaultRootDir, "directory for the agent's state")
+	fs.StringVar(&f.ContainerdAddress, "containerd-address", defaultContainerdAddress, "containerd's socket; if nothing answers there, the agent runs its own containerd under --root-dir")
+	fs.StringVar(&f.Namespace, "containerd-namespace", defaultNamespace, "containerd namespace for everything the agent creates")
+	fs.StringVar(&f.Address, "address", "127.0.0.1", "IP address the HTTP API listens on")
+	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the HTTP API (/pods, /healthz)")
+	fs.StringVar(&f.NodeName, "node-name", host, "name of this node, as pods see it in spec.nodeName")
+	fs.StringVar(&f.ImagesDir, "images-dir", "", "directory of image archives to import (default ROOT/images)")
+	fs.StringVar(&f.CNIConfDir, "cni-conf-dir", "", "CNI config directory; a default config is written if it has none (default ROOT/cni/net.d)")
+	fs.StringSliceVar(&f.CNIBinDirs, "cni-bin-dir", []string{"/opt/cni/bin", "/usr/lib/cni"}, "directories of CNI plugins")
+	fs.StringVar(&f.PodCIDR, "pod-cidr", "10.66.0.0/16", "pod IP range of the default CNI config")
+	fs.StringVar(&f.BridgeName, "bridge-name", "mkl0", "bridge of the default CNI config")
+	fs.StringVar(&f.PauseBinary, "pause-binary", "", "the pause program for pod sandboxes (default: 'pause' next to this binary, then ../lib/minikubelet/pause from it, then /usr/lib/minikubelet/pause)")
+	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
+	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.LogFormat, "log-format", "text", "text or json (structured either way; no timestamps of our own under journald)")
+	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the HTTP API (keep the API on loopback)")
+	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
+	fs.DurationVar(&f.RestartBackoff, "container-restart-backoff", 10*time.Second, "first container restart back-off (cap 30x, reset after 60x); for tests")
+	_ = fs.MarkHidden("container-restart-backoff")
+	fs.Usage = func() { fmt.Fprintf(os.Stderr, "Usage: minikubelet run [flags]\n\n%s", fs.FlagUsages()) }
+	return fs
+}
+
 func runCommand(ctx context.Context, args []string) error {
 	f, err := parseRunFlags(args)
 	if err != nil {
@@ -96,11 +112,13 @@ func runCommand(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		return exitCode(2)
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.LogLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+	log, err := newLogger(os.Stderr, loggingOptions{
+		Format: f.LogFormat, Level: f.LogLevel, Journal: stderrIsJournal(os.Getenv("JOURNAL_STREAM"), os.Stderr),
+	})
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	routeLogrus(log, logLevel(log))
 	if os.Getenv("GOGC") == "" {
 		// A node agent should stay small: collect at 50% heap growth rather than Go's 100%. With
 		// 100 pods this keeps RSS near 38 MiB instead of 44 for no measurable CPU.
@@ -119,11 +137,16 @@ func findPauseBinary(flag string) (string, error) {
 	}
 	var tried []string
 	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), "pause")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
+		// Beside the binary (bin/ of a build), then where `minikubelet install` puts it.
+		for _, p := range []string{
+			filepath.Join(filepath.Dir(exe), "pause"),
+			filepath.Join(filepath.Dir(exe), "..", "lib", "minikubelet", "pause"),
+		} {
+			if _, err := os.Stat(p); err == nil {
+				return filepath.Clean(p), nil
+			}
+			tried = append(tried, filepath.Clean(p))
 		}
-		tried = append(tried, p)
 	}
 	p := "/usr/lib/minikubelet/pause"
 	if _, err := os.Stat(p); err == nil {

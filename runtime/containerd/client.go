@@ -26,8 +26,20 @@ type Config struct {
 	Address     string // containerd's socket
 	Namespace   string // containerd namespace holding all of the agent's objects
 	Snapshotter string // default overlayfs
-	Logger      *slog.Logger
+	// Pulls is told how long each image pull took; nil tells no one.
+	Pulls  PullObserver
+	Logger *slog.Logger
 }
+
+// PullObserver is told of each image pull that happened (package metrics implements it). It must
+// not block.
+type PullObserver interface {
+	ObserveImagePull(sizeBytes int64, took time.Duration)
+}
+
+type noPullObserver struct{}
+
+func (noPullObserver) ObserveImagePull(int64, time.Duration) {}
 
 // Runtime implements the engine's container runtime, the sandbox package's pause runtime and the
 // image service on one containerd connection.
@@ -35,6 +47,7 @@ type Runtime struct {
 	client      *containerd.Client
 	namespace   string
 	snapshotter string
+	pulls       PullObserver
 	log         *slog.Logger
 }
 
@@ -49,6 +62,9 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Pulls == nil {
+		cfg.Pulls = noPullObserver{}
+	}
 	client, err := containerd.New(cfg.Address,
 		containerd.WithDefaultNamespace(cfg.Namespace),
 		containerd.WithDefaultRuntime(runcRuntime),
@@ -57,7 +73,7 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("connect to containerd at %s: %w", cfg.Address, err)
 	}
 	r := &Runtime{client: client, namespace: cfg.Namespace, snapshotter: cfg.Snapshotter,
-		log: cfg.Logger}
+		pulls: cfg.Pulls, log: cfg.Logger}
 	if err := r.Healthy(ctx); err != nil {
 		client.Close()
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	containerd "github.com/containerd/containerd"
 	"github.com/containerd/containerd/content"
@@ -66,6 +67,7 @@ func (r *Runtime) pull(ctx context.Context, name string) (containerd.Image, erro
 		Hosts: docker.ConfigureDefaultRegistries(docker.WithPlainHTTP(docker.MatchLocalhost)),
 	})
 	r.log.Info("pulling image", "image", name)
+	start := time.Now()
 	img, err := r.client.Pull(ctx, name,
 		containerd.WithResolver(resolver),
 		containerd.WithPullUnpack,
@@ -73,6 +75,12 @@ func (r *Runtime) pull(ctx context.Context, name string) (containerd.Image, erro
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", name, err)
 	}
+	took := time.Since(start)
+	size, err := img.Size(ctx)
+	if err != nil {
+		r.log.Warn("size of pulled image unknown", "image", name, "err", err)
+	}
+	r.pulls.ObserveImagePull(size, took)
 	return img, nil
 }
 

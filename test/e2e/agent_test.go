@@ -41,10 +41,16 @@ type agent struct {
 	exited    chan error
 	netnsBase []string // mkl-* netns present before the agent started
 	extraArgs []string // more flags for `minikubelet run`
+	env       []string // more environment for `minikubelet run`
 }
 
 // agentOption changes how startAgent runs the agent.
 type agentOption func(*agent)
+
+// withEnv sets environment variables ("K=V") for `minikubelet run`.
+func withEnv(env ...string) agentOption {
+	return func(a *agent) { a.env = append(a.env, env...) }
+}
 
 // withFlags passes more flags to `minikubelet run`.
 func withFlags(flags ...string) agentOption {
@@ -93,7 +99,8 @@ func startAgent(t *testing.T, opts ...agentOption) *agent {
 	return a
 }
 
-func (a *agent) start() {
+// launch runs the agent process and returns at once; start also waits until it is healthy.
+func (a *agent) launch() {
 	t := a.t
 	t.Helper()
 	logFile, err := os.OpenFile(a.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -113,12 +120,19 @@ func (a *agent) start() {
 		"--log-level", "debug",
 	}, a.extraArgs...)...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
+	a.cmd.Env = append(os.Environ(), a.env...)
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	logFile.Close()
 	a.exited = make(chan error, 1)
 	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(a.cmd, a.exited)
+}
+
+func (a *agent) start() {
+	a.t.Helper()
+	a.launch()
+	t := a.t
 	a.eventually("the agent is healthy", func() (bool, string) {
 		select {
 		case err := <-a.exited:

@@ -46,6 +46,10 @@ spec:
 	if id := running.Status.ContainerStatuses[0].ImageID; !strings.HasPrefix(id, reg.Host()+"/test/busybox@sha256:") {
 		t.Errorf("imageID %q", id)
 	}
+	// Small image: kubelet's smallest size label.
+	if n, _ := sample(a.metrics(), "kubelet_image_pull_duration_seconds", map[string]string{"image_size_in_bytes": "0-10MB"}); n < 1 {
+		t.Errorf("kubelet_image_pull_duration_seconds counts %v pulls, want at least 1", n)
+	}
 
 	a.writeManifest("missing.yaml", pod("missing", reg.Ref("test/nothing:v1"), "IfNotPresent"))
 	a.waitPod("default", "missing", "cannot pull its image", func(p *v1.Pod) bool {

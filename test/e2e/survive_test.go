@@ -145,7 +145,17 @@ func TestContainerdRestart(t *testing.T) {
 	a.writeManifest("steady.yaml", sleeperPod("steady"))
 	before := a.waitRunning("default", "steady")
 
-	d.restart(t)
+	// While containerd is down, /healthz says so (and systemd's watchdog pings stop).
+	d.stop(t)
+	a.eventually("/healthz reports containerd down", func() (bool, string) {
+		body, code, err := a.get("/healthz")
+		return err == nil && code == 500 && strings.Contains(body, "containerd"), fmt.Sprintf("%d %q %v", code, body, err)
+	})
+	d.start(t)
+	a.eventually("/healthz passes again", func() (bool, string) {
+		body, code, err := a.get("/healthz")
+		return err == nil && code == 200, fmt.Sprintf("%d %q %v", code, body, err)
+	})
 	after := a.waitRunning("default", "steady")
 	if after.Status.ContainerStatuses[0].ContainerID != before.Status.ContainerStatuses[0].ContainerID || after.Status.ContainerStatuses[0].RestartCount != 0 {
 		t.Errorf("the container changed over a containerd restart: %s", describe(after))
@@ -216,10 +226,4 @@ func (d *privateContainerd) stop(t *testing.T) {
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	_ = d.cmd.Wait()
 	d.cmd = nil
-}
-
-func (d *privateContainerd) restart(t *testing.T) {
-	t.Helper()
-	d.stop(t)
-	d.start(t)
 }
