@@ -51,7 +51,14 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 		return err
 	}
 	defer stopDaemon()
-	rt, err := containerd.Connect(ctx, containerd.Config{Address: address, Namespace: f.Namespace, Logger: log})
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the minikubelet executable (the container logger): %w", err)
+	}
+	rt, err := containerd.Connect(ctx, containerd.Config{
+		Address: address, Namespace: f.Namespace, Logger: log,
+		Logs: containerd.LogConfig{Binary: self, MaxSize: f.LogMaxSizeBytes, MaxFiles: f.LogMaxFiles},
+	})
 	if err != nil {
 		return err
 	}
@@ -87,7 +94,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	mgr, err := runtime.NewManager(runtime.Config{
 		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
-		LogDir: filepath.Join(f.RootDir, "logs"), PodDir: filepath.Join(f.RootDir, "pods"),
+		LogDir: f.PodLogsDir, PodDir: filepath.Join(f.RootDir, "pods"),
 		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Logger: log,
 	})
 	if err != nil {

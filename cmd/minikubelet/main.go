@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/minikubelet/minikubelet/logs"
 )
 
 const usage = `minikubelet: run Kubernetes Pod manifests on one host, on containerd.
@@ -62,6 +64,8 @@ func dispatch(ctx context.Context, args []string) error {
 		return describeCommand(ctx, args[1:])
 	case "image", "images":
 		return imageCommand(ctx, args[1:])
+	case logs.LoggerCommand: // run by containerd's shim, not by people
+		return containerLoggerCommand(args[1:])
 	case "version", "--version":
 		fmt.Println("minikubelet", version)
 		return nil

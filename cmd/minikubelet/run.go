@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/minikubelet/minikubelet/logs"
 )
 
 const (
@@ -39,6 +42,10 @@ type runFlags struct {
 	StopPodsOnExit    bool
 	Profiling         bool
 	RestartBackoff    time.Duration
+	PodLogsDir        string
+	LogMaxSize        string
+	LogMaxSizeBytes   int64 // LogMaxSize parsed
+	LogMaxFiles       int
 }
 
 func parseRunFlags(args []string) (runFlags, error) {
@@ -51,6 +58,9 @@ func parseRunFlags(args []string) (runFlags, error) {
 	fs.StringVar(&f.Namespace, "containerd-namespace", defaultNamespace, "containerd namespace for everything the agent creates")
 	fs.StringVar(&f.Address, "address", "127.0.0.1", "IP address the HTTP API listens on")
 	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the HTTP API (/pods, /healthz)")
+	fs.StringVar(&f.PodLogsDir, "pod-logs-dir", "", "directory of container logs, NAMESPACE_NAME_UID/CONTAINER/N.log (default ROOT/logs)")
+	fs.StringVar(&f.LogMaxSize, "container-log-max-size", "10Mi", "size at which a container's log file is rotated")
+	fs.IntVar(&f.LogMaxFiles, "container-log-max-files", logs.DefaultMaxFiles, "log files kept per container, the current one included (at least 2)")
 	fs.StringVar(&f.NodeName, "node-name", host, "name of this node, as pods see it in spec.nodeName")
 	fs.StringVar(&f.ImagesDir, "images-dir", "", "directory of image archives to import (default ROOT/images)")
 	fs.StringVar(&f.CNIConfDir, "cni-conf-dir", "", "CNI config directory; a default config is written if it has none (default ROOT/cni/net.d)")
@@ -83,6 +93,22 @@ func parseRunFlags(args []string) (runFlags, error) {
 	}
 	if f.CNIConfDir == "" {
 		f.CNIConfDir = filepath.Join(f.RootDir, "cni", "net.d")
+	}
+	if f.PodLogsDir == "" {
+		f.PodLogsDir = filepath.Join(f.RootDir, "logs")
+	}
+	if f.PodLogsDir, err = filepath.Abs(f.PodLogsDir); err != nil {
+		return f, err
+	}
+	q, err := resource.ParseQuantity(f.LogMaxSize)
+	if err != nil {
+		return f, fmt.Errorf("--container-log-max-size %q: %w", f.LogMaxSize, err)
+	}
+	if f.LogMaxSizeBytes = q.Value(); f.LogMaxSizeBytes <= 0 {
+		return f, fmt.Errorf("--container-log-max-size %q: must be positive", f.LogMaxSize)
+	}
+	if f.LogMaxFiles < 2 {
+		return f, fmt.Errorf("--container-log-max-files %d: must be at least 2", f.LogMaxFiles)
 	}
 	return f, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	containerd "github.com/containerd/containerd"
@@ -26,7 +27,19 @@ type Config struct {
 	Address     string // containerd's socket
 	Namespace   string // containerd namespace holding all of the agent's objects
 	Snapshotter string // default overlayfs
-	Logger      *slog.Logger
+	// Logs is how the shim writes each container's stdout and stderr.
+	Logs   LogConfig
+	Logger *slog.Logger
+}
+
+// LogConfig is the container log driver: containerd's runc shim runs Binary (the agent's own
+// executable) with the logs.LoggerCommand subcommand for every container, so logs keep flowing
+// while the agent is down. The log URI is built here from this configuration only, never from
+// labels or annotations.
+type LogConfig struct {
+	Binary   string // absolute path of the minikubelet executable; needed to start containers
+	MaxSize  int64  // rotate at this size (bytes)
+	MaxFiles int    // files kept per container instance, the current one included
 }
 
 // Runtime implements the engine's container runtime, the sandbox package's pause runtime and the
@@ -35,6 +48,7 @@ type Runtime struct {
 	client      *containerd.Client
 	namespace   string
 	snapshotter string
+	logs        LogConfig
 	log         *slog.Logger
 }
 
@@ -49,6 +63,9 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Logs.Binary != "" && !filepath.IsAbs(cfg.Logs.Binary) {
+		return nil, fmt.Errorf("container logger binary %q is not an absolute path", cfg.Logs.Binary)
+	}
 	client, err := containerd.New(cfg.Address,
 		containerd.WithDefaultNamespace(cfg.Namespace),
 		containerd.WithDefaultRuntime(runcRuntime),
@@ -57,7 +74,7 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("connect to containerd at %s: %w", cfg.Address, err)
 	}
 	r := &Runtime{client: client, namespace: cfg.Namespace, snapshotter: cfg.Snapshotter,
-		log: cfg.Logger}
+		logs: cfg.Logs, log: cfg.Logger}
 	if err := r.Healthy(ctx); err != nil {
 		client.Close()
 		return nil, err
