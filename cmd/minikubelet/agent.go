@@ -110,11 +110,14 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	tasks := taskGroup{cancel: cancel}
 	defer tasks.wait() // before the runtime connection closes and containerd stops
 	api := &apiSource{pods: mgr, runtime: rt, synced: mgr.Synced()}
-	srv := server.New(server.Config{Address: f.Address, Port: f.ReadOnlyPort, Profiling: f.Profiling, Logger: log}, api)
+	srv := server.New(server.Config{
+		Address: f.Address, Port: f.ReadOnlyPort, Socket: f.Socket, Profiling: f.Profiling,
+		LogDir: f.PodLogsDir, Logger: log,
+	}, api)
 	if err := srv.Listen(); err != nil {
 		return err
 	}
-	log.Info("serving the API", "address", srv.Addr().String())
+	log.Info("serving the API", "address", srv.Addr().String(), "socket", f.Socket)
 
 	snapshots := make(chan manifest.Snapshot)
 	source := manifest.NewSource(manifest.Config{Dir: f.ManifestDir, NodeName: f.NodeName, ResyncPeriod: f.FileCheck, Logger: log})

@@ -20,10 +20,12 @@ Usage:
   minikubelet get pods [NAME...] [-A|-n NS] [-o wide|json|yaml|name]
   minikubelet get errors                        list refused manifests
   minikubelet describe pod NAME [-n NS]         a pod, its containers and its events
+  minikubelet logs POD [-c CONTAINER] [-n NS] [-f] [--previous] [--tail N] [--timestamps] [--since D]
   minikubelet image import FILE...              import image archives (OCI layout or docker save)
   minikubelet image ls                          list images
   minikubelet version
 
+The client commands talk to the agent's unix socket (--socket, default /run/minikubelet/minikubelet.sock).
 Run 'minikubelet COMMAND --help' for a command's flags.
 `
 
@@ -62,6 +64,8 @@ func dispatch(ctx context.Context, args []string) error {
 		return getCommand(ctx, args[1:])
 	case "describe":
 		return describeCommand(ctx, args[1:])
+	case "logs", "log":
+		return logsCommand(ctx, args[1:])
 	case "image", "images":
 		return imageCommand(ctx, args[1:])
 	case logs.LoggerCommand: // run by containerd's shim, not by people

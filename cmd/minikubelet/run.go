@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/minikubelet/minikubelet/logs"
+	"github.com/minikubelet/minikubelet/server"
 )
 
 const (
@@ -46,6 +47,7 @@ type runFlags struct {
 	LogMaxSize        string
 	LogMaxSizeBytes   int64 // LogMaxSize parsed
 	LogMaxFiles       int
+	Socket            string
 }
 
 func parseRunFlags(args []string) (runFlags, error) {
@@ -57,7 +59,8 @@ func parseRunFlags(args []string) (runFlags, error) {
 	fs.StringVar(&f.ContainerdAddress, "containerd-address", defaultContainerdAddress, "containerd's socket; if nothing answers there, the agent runs its own containerd under --root-dir")
 	fs.StringVar(&f.Namespace, "containerd-namespace", defaultNamespace, "containerd namespace for everything the agent creates")
 	fs.StringVar(&f.Address, "address", "127.0.0.1", "IP address the HTTP API listens on")
-	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the HTTP API (/pods, /healthz)")
+	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the read-only HTTP API (/pods, /healthz)")
+	fs.StringVar(&f.Socket, "socket", server.DefaultSocket, "unix socket of the full API (logs, exec, events, errors), root only")
 	fs.StringVar(&f.PodLogsDir, "pod-logs-dir", "", "directory of container logs, NAMESPACE_NAME_UID/CONTAINER/N.log (default ROOT/logs)")
 	fs.StringVar(&f.LogMaxSize, "container-log-max-size", "10Mi", "size at which a container's log file is rotated")
 	fs.IntVar(&f.LogMaxFiles, "container-log-max-files", logs.DefaultMaxFiles, "log files kept per container, the current one included (at least 2)")
@@ -98,6 +101,9 @@ func parseRunFlags(args []string) (runFlags, error) {
 		f.PodLogsDir = filepath.Join(f.RootDir, "logs")
 	}
 	if f.PodLogsDir, err = filepath.Abs(f.PodLogsDir); err != nil {
+		return f, err
+	}
+	if f.Socket, err = filepath.Abs(f.Socket); err != nil {
 		return f, err
 	}
 	q, err := resource.ParseQuantity(f.LogMaxSize)
