@@ -41,13 +41,14 @@ func (s *Server) newReadOnlyHandler() http.Handler {
 }
 
 // newFullHandler is the socket's handler: the read-only endpoints plus those that can carry
-// secrets (events, refused manifests, logs) and pprof.
+// secrets (events, refused manifests, logs, exec) and pprof.
 func (s *Server) newFullHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.registerReadOnly(mux)
 	mux.HandleFunc("GET /pods/{namespace}/{name}/events", s.handlePodEvents)
 	mux.HandleFunc("GET /errors", s.handleErrors)
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.handleContainerLogs)
+	mux.HandleFunc("POST /exec/{namespace}/{pod}/{container}", s.handleExec)
 	if s.cfg.Profiling {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

@@ -61,6 +61,8 @@ type Config struct {
 	Profiling bool
 	// LogDir is the pod logs directory (logs.ContainerPath) /containerLogs reads.
 	LogDir string
+	// Exec runs exec sessions; nil refuses them.
+	Exec   Execer
 	Logger *slog.Logger
 }
 

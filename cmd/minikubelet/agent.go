@@ -112,7 +112,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	api := &apiSource{pods: mgr, runtime: rt, synced: mgr.Synced()}
 	srv := server.New(server.Config{
 		Address: f.Address, Port: f.ReadOnlyPort, Socket: f.Socket, Profiling: f.Profiling,
-		LogDir: f.PodLogsDir, Logger: log,
+		LogDir: f.PodLogsDir, Exec: rt, Logger: log,
 	}, api)
 	if err := srv.Listen(); err != nil {
 		return err

@@ -21,6 +21,7 @@ Usage:
   minikubelet get errors                        list refused manifests
   minikubelet describe pod NAME [-n NS]         a pod, its containers and its events
   minikubelet logs POD [-c CONTAINER] [-n NS] [-f] [--previous] [--tail N] [--timestamps] [--since D]
+  minikubelet exec POD [-c CONTAINER] [-n NS] [-i] [-t] -- COMMAND [ARGS...]
   minikubelet image import FILE...              import image archives (OCI layout or docker save)
   minikubelet image ls                          list images
   minikubelet version
@@ -66,6 +67,8 @@ func dispatch(ctx context.Context, args []string) error {
 		return describeCommand(ctx, args[1:])
 	case "logs", "log":
 		return logsCommand(ctx, args[1:])
+	case "exec":
+		return execCommand(ctx, args[1:])
 	case "image", "images":
 		return imageCommand(ctx, args[1:])
 	case logs.LoggerCommand: // run by containerd's shim, not by people
