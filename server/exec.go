@@ -69,7 +69,8 @@ func (s *Server) handleExec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := s.log.With("pod", namespace+"/"+podName, "container", container)
-	log.Info("exec", "command", req.command, "tty", req.tty, "stdin", req.stdin)
+	log.Info("exec", "tty", req.tty, "stdin", req.stdin)
+	log.Debug("exec command", "command", req.command) // may hold secrets: not at Info
 	code, err := s.runExec(r.Context(), conn, brw.Reader, id, req)
 	fw := execstream.NewWriter(conn)
 	switch {
