@@ -130,3 +130,37 @@ func TestExecClientGoingAwayEndsTheProcess(t *testing.T) {
 		t.Fatal("the process was not ended when the client went away")
 	}
 }
+
+// resizeExecer reports the terminal sizes it is given and exits once it saw a resize.
+type resizeExecer struct {
+	got chan runtime.TerminalSize
+}
+
+func (r *resizeExecer) Exec(ctx context.Context, id string, opts runtime.ExecOptions) (int, error) {
+	r.got <- opts.Size
+	if !opts.TTY {
+		return 1, nil
+	}
+	select {
+	case size := <-opts.Resize:
+		r.got <- size
+		return 0, nil
+	case <-ctx.Done():
+		return -1, ctx.Err()
+	}
+}
+
+func TestExecTerminalSize(t *testing.T) {
+	fake := &resizeExecer{got: make(chan runtime.TerminalSize, 2)}
+	c := serveSocket(t, fake)
+	resize := make(chan TerminalSize, 1)
+	resize <- TerminalSize{Width: 120, Height: 40}
+	code, err := Exec(context.Background(), c, ExecOptions{Namespace: "default", Pod: "web", Command: []string{"sh"},
+		TTY: true, Size: TerminalSize{Width: 80, Height: 24}, Resize: resize, Out: io.Discard, ErrOut: io.Discard})
+	if err != nil || code != 0 {
+		t.Fatalf("exec = %d, %v", code, err)
+	}
+	if first, then := <-fake.got, <-fake.got; first != (runtime.TerminalSize{Width: 80, Height: 24}) || then != (runtime.TerminalSize{Width: 120, Height: 40}) {
+		t.Errorf("sizes %v then %v", first, then)
+	}
+}
