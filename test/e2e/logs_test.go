@@ -35,6 +35,14 @@ spec:
   containers:
   - {name: a, image: busybox:1.35, command: ["sleep", "3600"]}
   - {name: b, image: busybox:1.35, command: ["sleep", "3600"]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: brief, namespace: default}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: main, image: busybox:1.35, command: ["sh", "-c", "echo first; sleep 8; echo last"]}
 `
 
 // cliResult runs the CLI against the agent's socket and returns stdout, stderr and the exit code.
@@ -161,6 +169,24 @@ func TestContainerLogs(t *testing.T) {
 			t.Fatalf("logs -f showed no tick past %d", before+5)
 		}
 	})
+	t.Run("follow ends when the container ends", func(t *testing.T) {
+		a.waitPod("default", "brief", "has started", func(p *v1.Pod) bool {
+			return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].ContainerID != ""
+		})
+		done := make(chan string, 1)
+		go func() {
+			out, _, _ := a.cliResult("", "logs", "-f", "brief")
+			done <- out
+		}()
+		select {
+		case out := <-done:
+			if out != "first\nlast\n" {
+				t.Errorf("logs -f of a container that ended = %q", out)
+			}
+		case <-time.After(waitTimeout):
+			t.Fatal("logs -f did not end with its container")
+		}
+	})
 	t.Run("errors as kubelet and the API server word them", func(t *testing.T) {
 		for _, tc := range []struct {
 			args []string
@@ -224,6 +250,7 @@ func TestContainerLogs(t *testing.T) {
 	a.removeManifest("logs.yaml")
 	a.waitGone("default", "talker")
 	a.waitGone("default", "pair")
+	a.waitGone("default", "brief")
 	a.assertNothingLeft()
 }
 
