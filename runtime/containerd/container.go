@@ -72,9 +72,8 @@ func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConf
 
 // StartContainer starts a created container with its stdout and stderr going to logPath in the CRI
 // format, through the container logger the shim runs (so logs keep flowing while the agent is
-// down). A failed start is recorded on the
-// container as exit code 128 with reason StartError, as containerd's CRI plugin does, so the
-// container reads as exited and the restart policy applies.
+// down). A failed start is recorded on the container as exit code 128 with reason StartError, as
+// containerd's CRI plugin does, so the container reads as exited and the restart policy applies.
 func (r *Runtime) StartContainer(ctx context.Context, id, logPath string) error {
 	ctx = r.ctx(ctx)
 	container, err := r.client.LoadContainer(ctx, id)
