@@ -100,6 +100,14 @@ func (r *Runtime) startExec(ctx context.Context, containerID string, edit func(*
 		defer cancel()
 		if _, err := process.Delete(dctx, containerd.WithProcessKill); err != nil {
 			r.log.Debug("delete exec process", "container", containerID, "exec", execID, "err", err)
+			// Delete closes the FIFOs only once the shim has let go of the process; when it
+			// failed (the task is gone, say), they are still ours to remove.
+			if pio := process.IO(); pio != nil {
+				pio.Cancel()
+				if err := pio.Close(); err != nil {
+					r.log.Debug("remove exec FIFOs", "container", containerID, "exec", execID, "err", err)
+				}
+			}
 		}
 	}
 	exited, err := process.Wait(ctx)
