@@ -9,11 +9,17 @@ import (
 	"time"
 )
 
+// maxSocketPath is the size of sun_path on Linux, the terminating NUL included.
+const maxSocketPath = 108
+
 // listenSocket binds the unix socket of the full API, mode 0600 in a directory it creates 0700
 // (an existing directory is left as it is). A socket file left by an agent that died is removed;
 // one that still answers is another agent's, and an error. The listener removes the file when
 // it closes.
 func listenSocket(path string) (net.Listener, error) {
+	if len(path) >= maxSocketPath {
+		return nil, fmt.Errorf("server: socket path %s is longer than the %d bytes a unix socket allows", path, maxSocketPath-1)
+	}
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {

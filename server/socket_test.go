@@ -65,3 +65,10 @@ func TestSocketDirectoryIsPrivate(t *testing.T) {
 		t.Errorf("socket directory mode %v, want 0700", st.Mode().Perm())
 	}
 }
+
+func TestSocketPathTooLong(t *testing.T) {
+	path := filepath.Join(t.TempDir(), strings.Repeat("x", 120)+".sock")
+	if _, err := listenSocket(path); err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Fatalf("listenSocket(long path) = %v", err)
+	}
+}
