@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,10 +19,14 @@ import (
 	sigsjson "sigs.k8s.io/json"
 
 	"github.com/minikubelet/minikubelet/manifest"
+	"github.com/minikubelet/minikubelet/server"
 )
 
-// DefaultBaseURL is where the agent serves its API.
-const DefaultBaseURL = "http://127.0.0.1:10255"
+// DefaultSocket is the agent's unix socket, which serves the whole API.
+const DefaultSocket = server.DefaultSocket
+
+// socketBaseURL is the URL of requests sent over the socket (the host is a placeholder).
+const socketBaseURL = "http://minikubelet"
 
 // ErrNotFound matches the error of a request the agent answered with 404.
 var ErrNotFound = errors.New("not found")
@@ -35,7 +40,7 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string {
-	return fmt.Sprintf("GET %s: %s: %s", e.url, e.status, e.body)
+	return fmt.Sprintf("%s: %s: %s", e.url, e.status, e.body)
 }
 
 // Is makes errors.Is(err, ErrNotFound) hold for a 404.
@@ -48,10 +53,12 @@ const (
 	maxBodyBytes   = 64 << 20
 )
 
-// Client talks to the agent's HTTP API (package server).
+// Client talks to the agent's HTTP API (package server): on its unix socket by default, or on a
+// TCP base URL (where only the read-only endpoints answer).
 type Client struct {
-	BaseURL string       // default DefaultBaseURL
-	HTTP    *http.Client // default: a client with a 30 s timeout
+	Socket  string       // default DefaultSocket; ignored when BaseURL is set
+	BaseURL string       // e.g. http://127.0.0.1:10255
+	HTTP    *http.Client // default: a client of Socket or BaseURL with a 30 s timeout
 }
 
 // Pods returns every pod the agent runs, with status.
@@ -87,28 +94,12 @@ func (c *Client) Errors(ctx context.Context) ([]manifest.FileError, error) {
 
 // get fetches path and decodes its JSON body into v.
 func (c *Client) get(ctx context.Context, path string, v any) error {
-	base := strings.TrimSuffix(c.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
-	}
-	target := base + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	resp, err := c.do(ctx, http.MethodGet, path, http.Header{"Accept": {"application/json"}}, defaultTimeout)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", target, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return fmt.Errorf("cannot reach the minikubelet agent at %s (is the agent running?): %w", base, err)
-		}
-		return fmt.Errorf("GET %s: %w", target, err)
+		return err
 	}
 	defer resp.Body.Close()
+	target := resp.Request.URL.String()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
 		return fmt.Errorf("GET %s: read body: %w", target, err)
@@ -116,15 +107,75 @@ func (c *Client) get(ctx context.Context, path string, v any) error {
 	if len(body) > maxBodyBytes {
 		return fmt.Errorf("GET %s: response larger than %d bytes", target, maxBodyBytes)
 	}
-	if resp.StatusCode != http.StatusOK {
-		msg := strings.TrimSpace(string(body))
-		if len(msg) > 512 {
-			msg = msg[:512] + "..."
-		}
-		return &statusError{url: target, status: resp.Status, code: resp.StatusCode, body: msg}
-	}
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(body, v); err != nil {
 		return fmt.Errorf("GET %s: decode response: %w", target, err)
 	}
 	return nil
+}
+
+// do sends a request and returns a response of status 200 or 101 (an upgrade), else an error
+// carrying the start of the body. timeout 0 is for streams: the request lasts as long as ctx.
+func (c *Client) do(ctx context.Context, method, path string, header http.Header, timeout time.Duration) (*http.Response, error) {
+	base, hc := c.endpoint(timeout)
+	target := base + path
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, target, err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		where := base
+		if c.BaseURL == "" {
+			where = "unix socket " + c.socket()
+		}
+		switch {
+		case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOENT):
+			return nil, fmt.Errorf("cannot reach the minikubelet agent at %s (is the agent running?): %w", where, err)
+		case errors.Is(err, syscall.EACCES):
+			return nil, fmt.Errorf("cannot reach the minikubelet agent at %s (it is root's only): %w", where, err)
+		}
+		return nil, fmt.Errorf("%s %s: %w", method, target, err)
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusSwitchingProtocols {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		msg := strings.TrimSpace(string(body))
+		if len(msg) > 512 {
+			msg = msg[:512] + "..."
+		}
+		return nil, &statusError{url: method + " " + target, status: resp.Status, code: resp.StatusCode, body: msg}
+	}
+	return resp, nil
+}
+
+// endpoint is the base URL and HTTP client of the agent's API.
+func (c *Client) endpoint(timeout time.Duration) (string, *http.Client) {
+	if c.BaseURL != "" {
+		hc := c.HTTP
+		if hc == nil {
+			hc = &http.Client{Timeout: timeout}
+		}
+		return strings.TrimSuffix(c.BaseURL, "/"), hc
+	}
+	if c.HTTP != nil {
+		return socketBaseURL, c.HTTP
+	}
+	socket := c.socket()
+	transport := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		},
+	}
+	return socketBaseURL, &http.Client{Transport: transport, Timeout: timeout}
+}
+
+func (c *Client) socket() string {
+	if c.Socket == "" {
+		return DefaultSocket
+	}
+	return c.Socket
 }

@@ -47,6 +47,10 @@ func GetPods(ctx context.Context, c *Client, opts GetPodsOptions, out, errOut io
 		return fmt.Errorf("get pods: %w", err)
 	}
 	refused, err := c.Errors(ctx)
+	if errors.Is(err, ErrNotFound) {
+		// The read-only TCP port (--server) does not serve them: no notice.
+		refused, err = nil, nil
+	}
 	if err != nil {
 		return fmt.Errorf("get refused manifests: %w", err)
 	}

@@ -3,12 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/manifest"
+	"github.com/minikubelet/minikubelet/server"
 )
 
 func TestGetPods(t *testing.T) {
@@ -118,4 +122,22 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+func TestGetPodsOnTheReadOnlyPort(t *testing.T) {
+	src := &agentSource{
+		pods:    []v1.Pod{runningPod("default", "web", "10.88.0.2", time.Minute)},
+		refused: []manifest.FileError{{File: "/pods/bad.yaml", Message: "bad"}},
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(server.New(server.Config{Logger: log}, src).ReadOnlyHandler())
+	t.Cleanup(srv.Close)
+	var out, errOut bytes.Buffer
+	c := &Client{BaseURL: srv.URL}
+	if err := GetPods(context.Background(), c, GetPodsOptions{Namespace: "default", Now: testNow}, &out, &errOut); err != nil {
+		t.Fatalf("GetPods on the read-only port: %v", err)
+	}
+	if !bytes.Contains(out.Bytes(), []byte("web")) || errOut.Len() != 0 {
+		t.Errorf("out %q, errOut %q", out.String(), errOut.String())
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -36,37 +35,15 @@ type PodEvent struct {
 // BOOKMARK, then every change. It returns when ctx ends (nil), the agent ends the stream, or fn
 // returns an error.
 func (c *Client) WatchPods(ctx context.Context, fn func(PodEvent) error) error {
-	base := strings.TrimSuffix(c.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	// The client's own, minus its overall timeout: a watch lasts as long as the user wants.
-	hc := http.Client{}
-	if c.HTTP != nil {
-		hc = *c.HTTP
-		hc.Timeout = 0
-	}
-	target := base + "/pods?watch=true"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return fmt.Errorf("watch pods: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
+	// No overall timeout: a watch lasts as long as the user wants.
+	resp, err := c.do(ctx, http.MethodGet, "/pods?watch=true", http.Header{"Accept": {"application/json"}}, 0)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return fmt.Errorf("cannot reach the minikubelet agent at %s (is the agent running?): %w", base, err)
-		}
 		return fmt.Errorf("watch pods: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return &statusError{url: target, status: resp.Status, code: resp.StatusCode, body: strings.TrimSpace(string(body))}
-	}
 	lines := bufio.NewScanner(resp.Body)
 	lines.Buffer(make([]byte, 64<<10), maxBodyBytes)
 	for lines.Scan() {

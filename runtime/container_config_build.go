@@ -11,6 +11,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/expansion"
+	"github.com/minikubelet/minikubelet/logs"
 )
 
 // containerInputs is what buildContainerConfig turns into a ContainerConfig.
@@ -230,9 +231,5 @@ func containerMounts(sandboxFiles, volumes []Mount) []Mount {
 
 // logPath is kubelet's layout: DIR/NAMESPACE_NAME_UID/CONTAINER/ATTEMPT.log.
 func logPath(dir string, pod *v1.Pod, container string, attempt int) string {
-	return filepath.Join(podLogDir(dir, pod.Namespace, pod.Name, string(pod.UID)), container, fmt.Sprintf("%d.log", attempt))
-}
-
-func podLogDir(dir, namespace, name, uid string) string {
-	return filepath.Join(dir, namespace+"_"+name+"_"+uid)
+	return logs.ContainerPath(dir, pod.Namespace, pod.Name, string(pod.UID), container, attempt)
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"io"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -67,3 +68,22 @@ type RealClock struct{}
 
 // Now is time.Now.
 func (RealClock) Now() time.Time { return time.Now() }
+
+// ExecOptions is an interactive exec: a process in a running container whose streams the caller
+// owns (the API's exec sessions).
+type ExecOptions struct {
+	Cmd []string
+	// TTY gives the process a terminal; its output then all comes on Stdout.
+	TTY bool
+	// Stdin is the process's standard input, nil for none; its EOF closes the process's stdin.
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Size is the terminal's initial size (TTY only; zero leaves the default).
+	Size TerminalSize
+	// Resize carries the terminal's later sizes (TTY only).
+	Resize <-chan TerminalSize
+}
+
+// TerminalSize is a terminal's size in characters.
+type TerminalSize struct{ Width, Height uint16 }

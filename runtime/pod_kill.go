@@ -10,6 +10,8 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/logs"
 )
 
 // killPod stops every running container of the pod and removes its sandboxes (network, netns,
@@ -134,7 +136,7 @@ func (w *podWorker) remove(ctx context.Context, pod *v1.Pod) error {
 		name, namespace = pod.Name, pod.Namespace
 	}
 	if name != "" {
-		if err := os.RemoveAll(podLogDir(w.m.cfg.LogDir, namespace, name, string(w.uid))); err != nil {
+		if err := os.RemoveAll(logs.PodDir(w.m.cfg.LogDir, namespace, name, string(w.uid))); err != nil {
 			errs = append(errs, fmt.Errorf("remove logs: %w", err))
 		}
 	}

@@ -22,17 +22,36 @@ type ErrorList struct {
 	Items []manifest.FileError `json:"items"`
 }
 
-// newHandler routes the endpoints. Patterns with GET also answer HEAD; the mux
-// answers other methods with 405 and unknown paths with 404.
-func (s *Server) newHandler() http.Handler {
-	mux := http.NewServeMux()
+// Routing. Patterns with GET also answer HEAD; a mux answers other methods with 405 and unknown
+// paths with 404, so the TCP port answers 404 for everything only the socket serves.
+
+// registerReadOnly adds what kubelet's read-only port serves: the pods with status and the
+// agent's health. It is the one place for endpoints that are safe on the unauthenticated TCP
+// port (/metrics belongs here); both listeners serve them.
+func (s *Server) registerReadOnly(mux *http.ServeMux) {
 	mux.HandleFunc("GET /pods", s.handlePods)
-	mux.HandleFunc("GET /pods/{namespace}/{name}/events", s.handlePodEvents)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	mux.HandleFunc("GET /errors", s.handleErrors)
 	if s.cfg.Metrics != nil {
 		mux.Handle("GET /metrics", metricsHandler(s.cfg.Metrics, s.log))
 	}
+}
+
+// newReadOnlyHandler is the TCP port's handler.
+func (s *Server) newReadOnlyHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.registerReadOnly(mux)
+	return s.logRequests(mux)
+}
+
+// newFullHandler is the socket's handler: the read-only endpoints plus those that can carry
+// secrets (events, refused manifests, logs, exec) and pprof.
+func (s *Server) newFullHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.registerReadOnly(mux)
+	mux.HandleFunc("GET /pods/{namespace}/{name}/events", s.handlePodEvents)
+	mux.HandleFunc("GET /errors", s.handleErrors)
+	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", s.handleContainerLogs)
+	mux.HandleFunc("POST /exec/{namespace}/{pod}/{container}", s.handleExec)
 	if s.cfg.Profiling {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

@@ -1,6 +1,10 @@
-// Package server serves the agent's read-only HTTP API on loopback: the pods
-// with their status (the shape of kubelet's read-only port), each pod's events,
-// the agent's health and the manifests it refused.
+// Package server serves the agent's HTTP API on two listeners:
+//
+//   - loopback TCP (--read-only-port): only what kubelet's read-only port serves, the pods with
+//     their status and /healthz (see registerReadOnly);
+//   - a unix socket (--socket, mode 0600, root only): everything, that is the read-only endpoints
+//     plus what can carry secrets: each pod's events, the manifests refused, container logs, exec,
+//     and pprof with --profiling (see newFullHandler).
 package server
 
 import (
@@ -22,6 +26,9 @@ import (
 
 // DefaultAddress is the address the server binds when Config.Address is empty.
 const DefaultAddress = "127.0.0.1"
+
+// DefaultSocket is the unix socket of the full API.
+const DefaultSocket = "/run/minikubelet/minikubelet.sock"
 
 // Timeouts of the http.Server; the API answers from memory, so they are short.
 const (
@@ -49,22 +56,30 @@ type Source interface {
 type Config struct {
 	Address string // default "127.0.0.1"
 	Port    int    // 0 picks a free port (tests); the agent passes 10255
-	// Profiling serves Go's /debug/pprof/ endpoints too.
+	// Socket is the path of the unix socket serving the full API; empty serves none (tests).
+	Socket string
+	// Profiling serves Go's /debug/pprof/ endpoints too, on the socket.
 	Profiling bool
 	// Metrics is served at /metrics; nil serves no /metrics.
 	Metrics prometheus.Gatherer
-	Logger  *slog.Logger
+	// LogDir is the pod logs directory (logs.ContainerPath) /containerLogs reads.
+	LogDir string
+	// Exec runs exec sessions; nil refuses them.
+	Exec   Execer
+	Logger *slog.Logger
 }
 
 // Server is the agent's HTTP API. Listen binds it, Serve runs it.
 type Server struct {
-	cfg     Config
-	src     Source
-	log     *slog.Logger
-	handler http.Handler
+	cfg      Config
+	src      Source
+	log      *slog.Logger
+	readOnly http.Handler // the TCP port's
+	full     http.Handler // the socket's
 
-	mu       sync.Mutex   // guards listener
-	listener net.Listener // set by Listen, handed to the http.Server by Serve
+	mu     sync.Mutex   // guards tcp and socket
+	tcp    net.Listener // set by Listen, handed to an http.Server by Serve
+	socket net.Listener // likewise; nil without Config.Socket
 
 	// stopping is closed when Serve begins to shut down, ending streams (watches) that a graceful
 	// shutdown would otherwise wait for.
@@ -81,19 +96,23 @@ func New(cfg Config, src Source) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, src: src, log: cfg.Logger.With("component", "server"), stopping: make(chan struct{})}
-	s.handler = s.newHandler()
+	s.readOnly = s.newReadOnlyHandler()
+	s.full = s.newFullHandler()
 	return s
 }
 
-// Handler returns the HTTP handler of every endpoint, for tests and embedding.
-func (s *Server) Handler() http.Handler { return s.handler }
+// Handler returns the HTTP handler of every endpoint (the socket's), for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.full }
 
-// Listen binds the configured address and port, so that the caller learns of
+// ReadOnlyHandler returns the handler of the TCP port: kubelet's read-only endpoints only.
+func (s *Server) ReadOnlyHandler() http.Handler { return s.readOnly }
+
+// Listen binds the configured address and port, and the socket, so that the caller learns of
 // errors such as "address already in use" before it starts serving.
 func (s *Server) Listen() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.listener != nil {
+	if s.tcp != nil {
 		return errors.New("server: already listening")
 	}
 	if s.cfg.Port < 0 || s.cfg.Port > 65535 {
@@ -104,24 +123,32 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("server: listen on %s: %w", addr, err)
 	}
-	s.listener = ln
+	if s.cfg.Socket != "" {
+		sock, err := listenSocket(s.cfg.Socket)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		s.socket = sock
+	}
+	s.tcp = ln
 	return nil
 }
 
-// Addr reports the bound address, or nil before Listen.
+// Addr reports the bound TCP address, or nil before Listen.
 func (s *Server) Addr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.listener == nil {
+	if s.tcp == nil {
 		return nil
 	}
-	return s.listener.Addr()
+	return s.tcp.Addr()
 }
 
 // Serve serves until ctx ends, then shuts down gracefully, giving requests in
-// flight a few seconds to finish. It calls Listen first if nobody has, and is
-// called once per Server. It returns nil after a shutdown caused by ctx, else
-// the error that stopped it.
+// flight a few seconds to finish (followers of logs and exec sessions are cut).
+// It calls Listen first if nobody has, and is called once per Server. It
+// returns nil after a shutdown caused by ctx, else the error that stopped it.
 func (s *Server) Serve(ctx context.Context) error {
 	if s.Addr() == nil {
 		if err := s.Listen(); err != nil {
@@ -129,44 +156,82 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 	}
 	s.mu.Lock()
-	ln := s.listener
+	tcp, socket := s.tcp, s.socket
 	s.mu.Unlock()
 
-	srv := &http.Server{
-		Handler:           s.handler,
+	errorLog := slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+	servers := []*http.Server{{
+		Handler:           s.readOnly,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          errorLog,
+	}}
+	listeners := []net.Listener{tcp}
+	if socket != nil {
+		// No read or write timeout: logs are followed and exec sessions last as long as they do.
+		servers = append(servers, &http.Server{
+			Handler:           s.full,
+			ReadHeaderTimeout: readHeaderTimeout,
+			IdleTimeout:       idleTimeout,
+			ErrorLog:          errorLog,
+			BaseContext:       func(net.Listener) context.Context { return ctx },
+		})
+		listeners = append(listeners, socket)
 	}
-	srv.RegisterOnShutdown(func() { s.stoppingOnce.Do(func() { close(s.stopping) }) })
-	s.log.Info("serving API", "address", ln.Addr().String())
+	for _, srv := range servers {
+		srv.RegisterOnShutdown(func() { s.stoppingOnce.Do(func() { close(s.stopping) }) })
+	}
+	served := make(chan error, len(servers))
+	for i, srv := range servers {
+		s.log.Info("serving API", "address", listeners[i].Addr().String())
+		go func() {
+			err := srv.Serve(listeners[i])
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				err = fmt.Errorf("server: serve on %s: %w", listeners[i].Addr(), err)
+			} else {
+				err = nil
+			}
+			served <- err
+		}()
+	}
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
+	var serveErr error
 	select {
-	case err := <-served:
-		// Serve returned on its own: the listener failed.
-		return fmt.Errorf("server: serve on %s: %w", ln.Addr(), err)
+	case serveErr = <-served:
+		// A server returned on its own: its listener failed. Stop the other too.
+		if serveErr == nil {
+			serveErr = errors.New("server: stopped on its own")
+		}
 	case <-ctx.Done():
 	}
 
-	// ctx is done; shut down under a fresh context so requests in flight can finish.
+	// Shut down under a fresh context so requests in flight can finish.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	shutdownErr := srv.Shutdown(shutdownCtx)
-	if shutdownErr != nil {
-		// Time ran out: drop the remaining connections.
-		shutdownErr = errors.Join(shutdownErr, srv.Close())
+	var shutdownErrs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			// Time ran out: drop the remaining connections.
+			shutdownErrs = append(shutdownErrs, err, srv.Close())
+		}
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("server: serve on %s: %w", ln.Addr(), err)
+	remaining := len(servers)
+	if serveErr != nil {
+		remaining--
 	}
-	if shutdownErr != nil {
-		return fmt.Errorf("server: shut down: %w", shutdownErr)
+	for range remaining {
+		if err := <-served; err != nil && serveErr == nil {
+			serveErr = err
+		}
 	}
-	s.log.Info("API stopped", "address", ln.Addr().String())
+	if serveErr != nil {
+		return serveErr
+	}
+	if err := errors.Join(shutdownErrs...); err != nil {
+		return fmt.Errorf("server: shut down: %w", err)
+	}
+	s.log.Info("API stopped", "address", tcp.Addr().String())
 	return nil
 }

@@ -53,7 +53,14 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	defer stopDaemon()
 	measured := metrics.New()
-	rt, err := containerd.Connect(ctx, containerd.Config{Address: address, Namespace: f.Namespace, Pulls: measured, Logger: log})
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the minikubelet executable (the container logger): %w", err)
+	}
+	rt, err := containerd.Connect(ctx, containerd.Config{
+		Address: address, Namespace: f.Namespace, Pulls: measured, Logger: log,
+		Logs: containerd.LogConfig{Binary: self, MaxSize: f.LogMaxSizeBytes, MaxFiles: f.LogMaxFiles},
+	})
 	if err != nil {
 		return err
 	}
@@ -89,7 +96,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	mgr, err := runtime.NewManager(runtime.Config{
 		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
-		LogDir: filepath.Join(f.RootDir, "logs"), PodDir: filepath.Join(f.RootDir, "pods"),
+		LogDir: f.PodLogsDir, PodDir: filepath.Join(f.RootDir, "pods"),
 		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Observer: measured, Logger: log,
 	})
 	if err != nil {
@@ -109,12 +116,13 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	defer tasks.wait() // before the runtime connection closes and containerd stops
 	api := &apiSource{pods: mgr, runtime: rt, synced: mgr.Synced()}
 	srv := server.New(server.Config{
-		Address: f.Address, Port: f.ReadOnlyPort, Profiling: f.Profiling, Metrics: measured.Gatherer(), Logger: log,
+		Address: f.Address, Port: f.ReadOnlyPort, Socket: f.Socket, Profiling: f.Profiling,
+		Metrics: measured.Gatherer(), LogDir: f.PodLogsDir, Exec: rt, Logger: log,
 	}, api)
 	if err := srv.Listen(); err != nil {
 		return err
 	}
-	log.Info("serving the API", "address", srv.Addr().String())
+	log.Info("serving the API", "address", srv.Addr().String(), "socket", f.Socket)
 
 	snapshots := make(chan manifest.Snapshot)
 	source := manifest.NewSource(manifest.Config{Dir: f.ManifestDir, NodeName: f.NodeName, ResyncPeriod: f.FileCheck, Logger: log})

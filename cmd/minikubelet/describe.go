@@ -16,7 +16,7 @@ import (
 func describeCommand(ctx context.Context, args []string) error {
 	fs := pflag.NewFlagSet("describe", pflag.ContinueOnError)
 	fs.SetInterspersed(true)
-	server := fs.String("server", cli.DefaultBaseURL, "the agent's API address")
+	client := clientFlags(fs)
 	namespace := fs.StringP("namespace", "n", cli.DefaultNamespace, "namespace of the pod")
 	fs.Usage = func() {
 		fmt.Fprintf(os.Stderr, "Usage: minikubelet describe pod NAME... [flags]\n\n%s", fs.FlagUsages())
@@ -41,14 +41,14 @@ func describeCommand(ctx context.Context, args []string) error {
 	if len(names) == 0 {
 		return errors.New("you must specify the name of the pod to describe")
 	}
-	client := &cli.Client{BaseURL: *server}
+	c := client()
 	// Like kubectl, several pods are separated by a blank line and a missing one
 	// does not stop the others.
 	var errs []error
 	printed := false
 	for _, name := range names {
 		var buf bytes.Buffer
-		if err := cli.DescribePod(ctx, client, *namespace, name, time.Now(), &buf); err != nil {
+		if err := cli.DescribePod(ctx, c, *namespace, name, time.Now(), &buf); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -14,7 +14,7 @@ import (
 func getCommand(ctx context.Context, args []string) error {
 	fs := pflag.NewFlagSet("get", pflag.ContinueOnError)
 	fs.SetInterspersed(true)
-	server := fs.String("server", cli.DefaultBaseURL, "the agent's API address")
+	client := clientFlags(fs)
 	namespace := fs.StringP("namespace", "n", cli.DefaultNamespace, "namespace to list")
 	all := fs.BoolP("all-namespaces", "A", false, "list pods of every namespace")
 	output := fs.StringP("output", "o", "", "output format: wide, json, yaml or name")
@@ -28,7 +28,6 @@ func getCommand(ctx context.Context, args []string) error {
 		}
 		return exitCode(2)
 	}
-	client := &cli.Client{BaseURL: *server}
 	rest := fs.Args()
 	if len(rest) == 0 {
 		fs.Usage()
@@ -36,11 +35,11 @@ func getCommand(ctx context.Context, args []string) error {
 	}
 	switch rest[0] {
 	case "pods", "pod", "po":
-		return cli.GetPods(ctx, client, cli.GetPodsOptions{
+		return cli.GetPods(ctx, client(), cli.GetPodsOptions{
 			Names: rest[1:], Namespace: *namespace, AllNamespaces: *all, Output: *output, Now: time.Now(), Watch: *watch,
 		}, os.Stdout, os.Stderr)
 	case "errors", "error":
-		return cli.GetErrors(ctx, client, os.Stdout)
+		return cli.GetErrors(ctx, client(), os.Stdout)
 	default:
 		return fmt.Errorf("unknown resource %q: minikubelet can get pods and errors", rest[0])
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/minikubelet/minikubelet/logs"
 )
 
 const usage = `minikubelet: run Kubernetes Pod manifests on one host, on containerd.
@@ -18,12 +20,15 @@ Usage:
   minikubelet get pods [NAME...] [-A|-n NS] [-o wide|json|yaml|name] [-w]
   minikubelet get errors                        list refused manifests
   minikubelet describe pod NAME [-n NS]         a pod, its containers and its events
+  minikubelet logs POD [-c CONTAINER] [-n NS] [-f] [--previous] [--tail N] [--timestamps] [--since D]
+  minikubelet exec POD [-c CONTAINER] [-n NS] [-i] [-t] -- COMMAND [ARGS...]
   minikubelet image import FILE...              import image archives (OCI layout or docker save)
   minikubelet image ls                          list images
   minikubelet install [--root DIR] [--prefix DIR] install as a systemd service
   minikubelet uninstall [--purge]               remove it (pods' data stays unless --purge)
   minikubelet version
 
+The client commands talk to the agent's unix socket (--socket, default /run/minikubelet/minikubelet.sock).
 Run 'minikubelet COMMAND --help' for a command's flags.
 `
 
@@ -62,12 +67,18 @@ func dispatch(ctx context.Context, args []string) error {
 		return getCommand(ctx, args[1:])
 	case "describe":
 		return describeCommand(ctx, args[1:])
+	case "logs", "log":
+		return logsCommand(ctx, args[1:])
+	case "exec":
+		return execCommand(ctx, args[1:])
 	case "image", "images":
 		return imageCommand(ctx, args[1:])
 	case "install":
 		return installCommand(args[1:])
 	case "uninstall":
 		return uninstallCommand(args[1:])
+	case logs.LoggerCommand: // run by containerd's shim, not by people
+		return containerLoggerCommand(args[1:])
 	case "version", "--version":
 		fmt.Println("minikubelet", version)
 		return nil

@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/minikubelet/minikubelet/logs"
+	"github.com/minikubelet/minikubelet/server"
 )
 
 const (
@@ -40,6 +44,11 @@ type runFlags struct {
 	StopPodsOnExit    bool
 	Profiling         bool
 	RestartBackoff    time.Duration
+	PodLogsDir        string
+	LogMaxSize        string
+	LogMaxSizeBytes   int64 // LogMaxSize parsed
+	LogMaxFiles       int
+	Socket            string
 }
 
 func parseRunFlags(args []string) (runFlags, error) {
@@ -71,6 +80,25 @@ func parseRunFlags(args []string) (runFlags, error) {
 	if f.CNIConfDir == "" {
 		f.CNIConfDir = filepath.Join(f.RootDir, "cni", "net.d")
 	}
+	if f.PodLogsDir == "" {
+		f.PodLogsDir = filepath.Join(f.RootDir, "logs")
+	}
+	if f.PodLogsDir, err = filepath.Abs(f.PodLogsDir); err != nil {
+		return f, err
+	}
+	if f.Socket, err = filepath.Abs(f.Socket); err != nil {
+		return f, err
+	}
+	q, err := resource.ParseQuantity(f.LogMaxSize)
+	if err != nil {
+		return f, fmt.Errorf("--container-log-max-size %q: %w", f.LogMaxSize, err)
+	}
+	if f.LogMaxSizeBytes = q.Value(); f.LogMaxSizeBytes <= 0 {
+		return f, fmt.Errorf("--container-log-max-size %q: must be positive", f.LogMaxSize)
+	}
+	if f.LogMaxFiles < 2 {
+		return f, fmt.Errorf("--container-log-max-files %d: must be at least 2", f.LogMaxFiles)
+	}
 	return f, nil
 }
 
@@ -84,7 +112,11 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.StringVar(&f.ContainerdAddress, "containerd-address", defaultContainerdAddress, "containerd's socket; if nothing answers there, the agent runs its own containerd under --root-dir")
 	fs.StringVar(&f.Namespace, "containerd-namespace", defaultNamespace, "containerd namespace for everything the agent creates")
 	fs.StringVar(&f.Address, "address", "127.0.0.1", "IP address the HTTP API listens on")
-	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the HTTP API (/pods, /healthz)")
+	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the read-only HTTP API (/pods, /healthz, /metrics)")
+	fs.StringVar(&f.Socket, "socket", server.DefaultSocket, "unix socket of the full API (logs, exec, events, errors), root only")
+	fs.StringVar(&f.PodLogsDir, "pod-logs-dir", "", "directory of container logs, NAMESPACE_NAME_UID/CONTAINER/N.log (default ROOT/logs)")
+	fs.StringVar(&f.LogMaxSize, "container-log-max-size", "10Mi", "size at which a container's log file is rotated")
+	fs.IntVar(&f.LogMaxFiles, "container-log-max-files", logs.DefaultMaxFiles, "log files kept per container, the current one included (at least 2)")
 	fs.StringVar(&f.NodeName, "node-name", host, "name of this node, as pods see it in spec.nodeName")
 	fs.StringVar(&f.ImagesDir, "images-dir", "", "directory of image archives to import (default ROOT/images)")
 	fs.StringVar(&f.CNIConfDir, "cni-conf-dir", "", "CNI config directory; a default config is written if it has none (default ROOT/cni/net.d)")
@@ -95,7 +127,7 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.LogFormat, "log-format", "text", "text or json (structured either way; no timestamps of our own under journald)")
-	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the HTTP API (keep the API on loopback)")
+	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the unix socket")
 	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
 	fs.DurationVar(&f.RestartBackoff, "container-restart-backoff", 10*time.Second, "first container restart back-off (cap 30x, reset after 60x); for tests")
 	_ = fs.MarkHidden("container-restart-backoff")

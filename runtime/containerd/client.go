@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	containerd "github.com/containerd/containerd"
@@ -27,8 +28,20 @@ type Config struct {
 	Namespace   string // containerd namespace holding all of the agent's objects
 	Snapshotter string // default overlayfs
 	// Pulls is told how long each image pull took; nil tells no one.
-	Pulls  PullObserver
+	Pulls PullObserver
+	// Logs is how the shim writes each container's stdout and stderr.
+	Logs   LogConfig
 	Logger *slog.Logger
+}
+
+// LogConfig is the container log driver: containerd's runc shim runs Binary (the agent's own
+// executable) with the logs.LoggerCommand subcommand for every container, so logs keep flowing
+// while the agent is down. The log URI is built here from this configuration only, never from
+// labels or annotations.
+type LogConfig struct {
+	Binary   string // absolute path of the minikubelet executable; needed to start containers
+	MaxSize  int64  // rotate at this size (bytes)
+	MaxFiles int    // files kept per container instance, the current one included
 }
 
 // PullObserver is told of each image pull that happened (package metrics implements it). It must
@@ -48,6 +61,7 @@ type Runtime struct {
 	namespace   string
 	snapshotter string
 	pulls       PullObserver
+	logs        LogConfig
 	log         *slog.Logger
 }
 
@@ -65,6 +79,9 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.Pulls == nil {
 		cfg.Pulls = noPullObserver{}
 	}
+	if cfg.Logs.Binary != "" && !filepath.IsAbs(cfg.Logs.Binary) {
+		return nil, fmt.Errorf("container logger binary %q is not an absolute path", cfg.Logs.Binary)
+	}
 	client, err := containerd.New(cfg.Address,
 		containerd.WithDefaultNamespace(cfg.Namespace),
 		containerd.WithDefaultRuntime(runcRuntime),
@@ -73,7 +90,7 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("connect to containerd at %s: %w", cfg.Address, err)
 	}
 	r := &Runtime{client: client, namespace: cfg.Namespace, snapshotter: cfg.Snapshotter,
-		pulls: cfg.Pulls, log: cfg.Logger}
+		pulls: cfg.Pulls, logs: cfg.Logs, log: cfg.Logger}
 	if err := r.Healthy(ctx); err != nil {
 		client.Close()
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/containerd/containerd/errdefs"
 	"github.com/moby/sys/signal"
 
+	"github.com/minikubelet/minikubelet/logs"
 	"github.com/minikubelet/minikubelet/runtime"
 )
 
@@ -69,20 +70,23 @@ func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConf
 	return id, nil
 }
 
-// StartContainer starts a created container with its stdout and stderr going to logPath (written by
-// the shim, so logs keep flowing while the agent is down). A failed start is recorded on the
-// container as exit code 128 with reason StartError, as containerd's CRI plugin does, so the
-// container reads as exited and the restart policy applies.
+// StartContainer starts a created container with its stdout and stderr going to logPath in the CRI
+// format, through the container logger the shim runs (so logs keep flowing while the agent is
+// down). A failed start is recorded on the container as exit code 128 with reason StartError, as
+// containerd's CRI plugin does, so the container reads as exited and the restart policy applies.
 func (r *Runtime) StartContainer(ctx context.Context, id, logPath string) error {
 	ctx = r.ctx(ctx)
 	container, err := r.client.LoadContainer(ctx, id)
 	if err != nil {
 		return fmt.Errorf("load container %s: %w", id, err)
 	}
+	if r.logs.Binary == "" {
+		return fmt.Errorf("start container %s: no container logger configured", id)
+	}
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o750); err != nil {
 		return fmt.Errorf("create log dir: %w", err)
 	}
-	task, err := container.NewTask(ctx, cio.LogFile(logPath))
+	task, err := container.NewTask(ctx, r.logCreator(logPath))
 	if err != nil {
 		err = fmt.Errorf("create task of %s: %w", id, err)
 		r.recordStartError(ctx, container, err)
@@ -100,6 +104,13 @@ func (r *Runtime) StartContainer(ctx context.Context, id, logPath string) error 
 		r.log.Warn("record container start time", "container", id, "err", err)
 	}
 	return nil
+}
+
+// logCreator is the task IO of a container: the shim starts our container logger with the
+// container's stdout on fd 3 and stderr on fd 4.
+func (r *Runtime) logCreator(logPath string) cio.Creator {
+	cfg := logs.LoggerConfig{Path: logPath, MaxSize: r.logs.MaxSize, MaxFiles: r.logs.MaxFiles}
+	return cio.BinaryIO(r.logs.Binary, map[string]string{logs.LoggerCommand: cfg.Encode()})
 }
 
 func (r *Runtime) recordStartError(ctx context.Context, container containerd.Container, cause error) {

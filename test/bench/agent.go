@@ -41,7 +41,7 @@ func (a *agentProc) start(extra ...string) error {
 		"--pod-manifest-path", a.manifests, "--root-dir", a.root,
 		"--containerd-namespace", a.namespace, "--read-only-port", fmt.Sprint(a.port),
 		"--images-dir", a.images, "--pod-cidr", a.cidr, "--bridge-name", a.bridge,
-		"--pause-binary", a.pause, "--profiling",
+		"--pause-binary", a.pause, "--profiling", "--socket", filepath.Join(a.root, "minikubelet.sock"),
 	}, extra...)
 	a.cmd = exec.Command(a.bin, args...)
 	a.cmd.Stdout, a.cmd.Stderr = log, log

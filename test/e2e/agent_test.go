@@ -35,7 +35,8 @@ type agent struct {
 	namespace string
 	bridge    string
 	cidr      *net.IPNet
-	port      int
+	port      int    // the read-only TCP API
+	socket    string // the full API
 	logPath   string
 	cmd       *exec.Cmd
 	exited    chan error
@@ -77,6 +78,7 @@ func startAgent(t *testing.T, opts ...agentOption) *agent {
 		bridge:    "mkle2e" + hosttest.RandHex(t, 2),
 		cidr:      hosttest.FreeSubnet(t),
 		port:      hosttest.FreePort(t),
+		socket:    filepath.Join(dir, "mk.sock"),
 		logPath:   filepath.Join(dir, "agent.log"),
 		netnsBase: mklNetns(t),
 	}
@@ -112,6 +114,7 @@ func (a *agent) launch() {
 		"--root-dir", a.root,
 		"--containerd-namespace", a.namespace,
 		"--read-only-port", fmt.Sprint(a.port),
+		"--socket", a.socket,
 		"--images-dir", filepath.Dir(built.busyboxTar),
 		"--pod-cidr", a.cidr.String(),
 		"--bridge-name", a.bridge,
@@ -223,8 +226,28 @@ func (a *agent) removeManifest(name string) {
 	}
 }
 
+// get is a GET on the agent's socket, which serves the whole API.
 func (a *agent) get(path string) (string, int, error) {
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", a.port, path))
+	return fetch(a.socketClient(), "http://minikubelet"+path)
+}
+
+// getTCP is a GET on the agent's read-only TCP port.
+func (a *agent) getTCP(path string) (string, int, error) {
+	return fetch(http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d%s", a.port, path))
+}
+
+// socketClient is an HTTP client of the agent's socket.
+func (a *agent) socketClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", a.socket)
+		},
+	}}
+}
+
+func fetch(c *http.Client, url string) (string, int, error) {
+	resp, err := c.Get(url)
 	if err != nil {
 		return "", 0, err
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -26,7 +25,7 @@ func TestCLI(t *testing.T) {
 	a.writeManifest("web-pod.yaml", webPod(hosttest.FreePort(t), hosttest.FreePort(t)))
 	a.writeManifest("bad.yaml", sleeperPod("Bad"))
 	pod := a.waitRunning("space02", "web-pod")
-	server := fmt.Sprintf("--server=http://127.0.0.1:%d", a.port)
+	server := "--socket=" + a.socket
 
 	out := a.cli("get", "pods", "-A", "-o", "wide", server)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
