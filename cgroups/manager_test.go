@@ -49,9 +49,9 @@ func TestManagerV1(t *testing.T) {
 	}
 	cpu := filepath.Join(dir, "cpu", "e2e", "kubepods", "podu1")
 	for file, want := range map[string]string{
-		filepath.Join(cpu, "cpu.shares"):        "256",
-		filepath.Join(cpu, "cpu.cfs_period_us"): "100000",
-		filepath.Join(cpu, "cpu.cfs_quota_us"):  "25000",
+		filepath.Join(cpu, "cpu.shares"):                                                  "256",
+		filepath.Join(cpu, "cpu.cfs_period_us"):                                           "100000",
+		filepath.Join(cpu, "cpu.cfs_quota_us"):                                            "25000",
 		filepath.Join(dir, "memory", "e2e", "kubepods", "podu1", "memory.limit_in_bytes"): "16777216",
 	} {
 		if got := readFile(t, file); got != want {

@@ -10,6 +10,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/minikubelet/minikubelet/cgroups"
 	"github.com/minikubelet/minikubelet/expansion"
 )
 
@@ -25,6 +26,8 @@ type containerInputs struct {
 	logPath  string
 	nodeName string
 	hostIPs  []string
+	// cgroupParent is the pod's cgroup ("" without pod cgroups).
+	cgroupParent string
 }
 
 // buildContainerConfig is pure: everything about the container is decided here, from the pod spec
@@ -45,6 +48,10 @@ func buildContainerConfig(in containerInputs) (ContainerConfig, error) {
 	if wd == "" {
 		wd = in.image.WorkingDir
 	}
+	user, security, err := buildSecurity(pod, c, in.image)
+	if err != nil {
+		return ContainerConfig{}, err
+	}
 	cfg := ContainerConfig{
 		Pod:                   PodRef{UID: pod.UID, Name: pod.Name, Namespace: pod.Namespace},
 		Name:                  c.Name,
@@ -62,10 +69,13 @@ func buildContainerConfig(in containerInputs) (ContainerConfig, error) {
 		Args:                  args,
 		Env:                   mergeEnv(in.image.Env, env),
 		WorkingDir:            wd,
-		User:                  in.image.User,
+		User:                  user,
 		StopSignal:            in.image.StopSignal,
 		Mounts:                in.mounts,
 		LogPath:               in.logPath,
+		CgroupParent:          in.cgroupParent,
+		Resources:             cgroups.ContainerResources(c.Resources),
+		Security:              security,
 	}
 	return cfg, nil
 }

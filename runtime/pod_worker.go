@@ -46,6 +46,7 @@ type podWorker struct {
 	pullFailedAt map[string]time.Time
 	waiting      map[string]waitingReason
 	sandboxErr   string
+	cgroupParent string         // the pod's cgroup, set before its sandbox or a container is created
 	terminal     *terminalState // set when the agent ended the pod (activeDeadlineSeconds)
 	lastStatus   *v1.PodStatus
 	saved        bool // the checkpoint holds the current spec, back-off, probes and terminal state

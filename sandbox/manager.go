@@ -191,6 +191,7 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 			HostIPC: pod.Spec.HostIPC, HostPID: pod.Spec.HostPID,
 			PodCreated: req.PodCreated, PodStarted: req.PodStarted,
 			GracePeriod: gracePeriod(pod), Mounts: shm,
+			CgroupParent: req.CgroupParent, Sysctls: podSysctls(pod),
 		}
 		if pid, err = m.cfg.Runtime.StartPause(ctx, pcfg); err != nil {
 			err = fmt.Errorf("start pause container: %w", err)
@@ -212,6 +213,19 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 		IPs: ips, NetnsPath: cp.NetnsPath, Pid: pid,
 		PodCreated: req.PodCreated, PodStarted: req.PodStarted,
 	}, nil
+}
+
+// podSysctls are the pod's sysctls by name; validation let only kubelet's safe set through.
+func podSysctls(pod *v1.Pod) map[string]string {
+	sc := pod.Spec.SecurityContext
+	if sc == nil || len(sc.Sysctls) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(sc.Sysctls))
+	for _, s := range sc.Sysctls {
+		out[s.Name] = s.Value
+	}
+	return out
 }
 
 func gracePeriod(pod *v1.Pod) int64 {

@@ -15,6 +15,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/minikubelet/minikubelet/cgroups"
 	"github.com/minikubelet/minikubelet/images"
 	"github.com/minikubelet/minikubelet/manifest"
 	"github.com/minikubelet/minikubelet/network"
@@ -85,7 +86,12 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	podCgroups, err := cgroups.NewManager(f.CgroupRoot, log)
+	if err != nil {
+		return fmt.Errorf("pod cgroups: %w", err)
+	}
 	mgr, err := runtime.NewManager(runtime.Config{
+		Cgroups: podCgroups, SeccompDir: filepath.Join(f.RootDir, "seccomp"),
 		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
 		LogDir: filepath.Join(f.RootDir, "logs"), PodDir: filepath.Join(f.RootDir, "pods"),
 		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Logger: log,

@@ -39,6 +39,7 @@ type runFlags struct {
 	StopPodsOnExit    bool
 	Profiling         bool
 	RestartBackoff    time.Duration
+	CgroupRoot        string
 }
 
 func parseRunFlags(args []string) (runFlags, error) {
@@ -62,6 +63,7 @@ func parseRunFlags(args []string) (runFlags, error) {
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the HTTP API (keep the API on loopback)")
 	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
+	fs.StringVar(&f.CgroupRoot, "cgroup-root", "/", "cgroup under which the kubepods cgroup and the pod cgroups are made")
 	fs.DurationVar(&f.RestartBackoff, "container-restart-backoff", 10*time.Second, "first container restart back-off (cap 30x, reset after 60x); for tests")
 	_ = fs.MarkHidden("container-restart-backoff")
 	fs.Usage = func() { fmt.Fprintf(os.Stderr, "Usage: minikubelet run [flags]\n\n%s", fs.FlagUsages()) }

@@ -11,6 +11,8 @@ import (
 
 	containerd "github.com/containerd/containerd"
 	"github.com/containerd/containerd/namespaces"
+
+	"github.com/minikubelet/minikubelet/cgroups"
 )
 
 const (
@@ -35,6 +37,8 @@ type Runtime struct {
 	client      *containerd.Client
 	namespace   string
 	snapshotter string
+	host        specHost
+	cgroups     *cgroups.Host // nil when the host's cgroups could not be read
 	log         *slog.Logger
 }
 
@@ -58,6 +62,12 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	r := &Runtime{client: client, namespace: cfg.Namespace, snapshotter: cfg.Snapshotter,
 		log: cfg.Logger}
+	if h, err := cgroups.DetectHost(); err != nil {
+		r.log.Warn("cannot read the host's cgroups; OOM kills are known only from containerd's events", "err", err)
+	} else {
+		r.cgroups = &h
+		r.host.swapLimit = h.SwapAccounting()
+	}
 	if err := r.Healthy(ctx); err != nil {
 		client.Close()
 		return nil, err

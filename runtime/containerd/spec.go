@@ -17,9 +17,16 @@ import (
 // capabilities, masked and read-only paths) plus containerd's default seccomp profile, as the CRI
 // plugin gives every container. No I/O happens until containerd applies them.
 
+// specHost is what the spec builders need to know of the host.
+type specHost struct {
+	// swapLimit says the host accounts swap per cgroup (v1 memory.memsw.*, or cgroup v2).
+	swapLimit bool
+}
+
 // containerSpecOpts builds an app container's spec: it joins the pause container's network, IPC and
-// UTS namespaces (and PID with shareProcessNamespace) through /proc/PID/ns.
-func containerSpecOpts(cfg runtime.ContainerConfig) []oci.SpecOpts {
+// UTS namespaces (and PID with shareProcessNamespace) through /proc/PID/ns, runs as the resolved
+// user with the securityContext applied, and has the container's limits in the pod's cgroup.
+func containerSpecOpts(cfg runtime.ContainerConfig, host specHost) []oci.SpecOpts {
 	cwd := cfg.WorkingDir
 	if cwd == "" {
 		cwd = "/"
@@ -30,10 +37,14 @@ func containerSpecOpts(cfg runtime.ContainerConfig) []oci.SpecOpts {
 		oci.WithProcessCwd(cwd),
 		withMountsReplacing(bindMounts(cfg.Mounts)),
 		oci.WithAnnotations(map[string]string{groupAnnotation: cfg.SandboxID}),
-		seccomp.WithDefaultProfile(),
 	}
 	if cfg.User != "" {
 		opts = append(opts, oci.WithUser(cfg.User))
+	}
+	opts = append(opts, securitySpecOpts(cfg.Security)...)
+	opts = append(opts, resourceSpecOpts(cfg.Resources, host.swapLimit)...)
+	if cfg.CgroupParent != "" {
+		opts = append(opts, withCgroupParent(cfg.CgroupParent))
 	}
 	nsPath := func(kind string) string { return fmt.Sprintf("/proc/%d/ns/%s", cfg.SandboxPid, kind) }
 	if cfg.HostNetwork {
@@ -80,6 +91,12 @@ func pauseSpecOpts(cfg sandbox.PauseConfig) []oci.SpecOpts {
 	}
 	if cfg.HostPID {
 		opts = append(opts, oci.WithHostNamespace(specs.PIDNamespace))
+	}
+	if cfg.CgroupParent != "" {
+		opts = append(opts, withCgroupParent(cfg.CgroupParent))
+	}
+	if len(cfg.Sysctls) > 0 {
+		opts = append(opts, withSysctls(cfg.Sysctls))
 	}
 	return opts
 }
