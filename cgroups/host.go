@@ -15,7 +15,8 @@ type Host struct {
 	// Unified is the cgroup2 mount point when the host runs cgroup v2 alone.
 	Unified string
 	// V1 maps each v1 hierarchy's mount point to its controllers ("cpu", "memory",
-	// "name=systemd", ...). Empty on a v2 host.
+	// "name=systemd", ...). On a hybrid host the cgroup2 mount beside them is here too, with no
+	// controllers: runc makes every cgroup path in it as well. Empty on a v2 host.
 	V1 map[string][]string
 }
 
@@ -41,8 +42,9 @@ func DetectHost() (Host, error) {
 	return h, nil
 }
 
-// parseV1Mounts finds the cgroup v1 hierarchies in mountinfo text, keyed by mount point. Only
-// hierarchies mounted at their root ("/") are usable for absolute cgroup paths.
+// parseV1Mounts finds the cgroup v1 hierarchies (and a hybrid host's cgroup2 mount, without
+// controllers) in mountinfo text, keyed by mount point. Only hierarchies mounted at their root
+// ("/") are usable for absolute cgroup paths.
 func parseV1Mounts(mountinfo []byte) map[string][]string {
 	out := map[string][]string{}
 	sc := bufio.NewScanner(bytes.NewReader(mountinfo))
@@ -53,7 +55,14 @@ func parseV1Mounts(mountinfo []byte) map[string][]string {
 			continue
 		}
 		fields, tail := strings.Fields(pre), strings.Fields(post)
-		if len(fields) < 5 || len(tail) < 3 || tail[0] != "cgroup" || fields[3] != "/" {
+		if len(fields) < 5 || len(tail) < 3 || fields[3] != "/" {
+			continue
+		}
+		if tail[0] == "cgroup2" {
+			out[fields[4]] = nil
+			continue
+		}
+		if tail[0] != "cgroup" {
 			continue
 		}
 		var controllers []string
@@ -72,8 +81,8 @@ func parseV1Mounts(mountinfo []byte) map[string][]string {
 	return out
 }
 
-// dirs are a cgroup's directories in every hierarchy.
-func (h Host) dirs(cgroup string) []string {
+// Dirs are a cgroup's directories in every hierarchy.
+func (h Host) Dirs(cgroup string) []string {
 	if h.IsV2() {
 		return []string{filepath.Join(h.Unified, cgroup)}
 	}
@@ -84,9 +93,9 @@ func (h Host) dirs(cgroup string) []string {
 	return out
 }
 
-// controllerDir is a cgroup's directory in the hierarchy that carries controller; "" when none
+// ControllerDir is a cgroup's directory in the hierarchy that carries controller; "" when none
 // does.
-func (h Host) controllerDir(controller, cgroup string) string {
+func (h Host) ControllerDir(controller, cgroup string) string {
 	if h.IsV2() {
 		return filepath.Join(h.Unified, cgroup)
 	}
@@ -106,7 +115,7 @@ func (h Host) SwapAccounting() bool {
 	if h.IsV2() {
 		return true
 	}
-	dir := h.controllerDir("memory", "/")
+	dir := h.ControllerDir("memory", "/")
 	if dir == "" {
 		return false
 	}

@@ -72,12 +72,12 @@ func (m *Manager) create(cgroup string) error {
 	if m.host.IsV2() {
 		return m.createV2(cgroup)
 	}
-	for _, dir := range m.host.dirs(cgroup) {
+	for _, dir := range m.host.Dirs(cgroup) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 	}
-	if cpuset := m.host.controllerDir("cpuset", "/"); cpuset != "" {
+	if cpuset := m.host.ControllerDir("cpuset", "/"); cpuset != "" {
 		return copyCpuset(cpuset, cgroup)
 	}
 	return nil
@@ -178,7 +178,7 @@ func (m *Manager) apply(cgroup string, r Resources) error {
 		}
 	}
 	for _, w := range writes {
-		dir := m.host.controllerDir(w.controller, cgroup)
+		dir := m.host.ControllerDir(w.controller, cgroup)
 		if dir == "" {
 			m.log.Warn("cgroup controller not mounted; limit not applied", "controller", w.controller, "file", w.file, "cgroup", cgroup)
 			continue
@@ -195,7 +195,7 @@ func (m *Manager) apply(cgroup string, r Resources) error {
 func (m *Manager) RemovePod(uid types.UID) error {
 	var errs []error
 	for _, p := range podPaths(m.root, uid) {
-		for _, dir := range m.host.dirs(p) {
+		for _, dir := range m.host.Dirs(p) {
 			if err := removeTree(dir); err != nil {
 				errs = append(errs, err)
 			}
@@ -212,7 +212,7 @@ func (m *Manager) Pods() ([]types.UID, error) {
 	seen := map[types.UID]bool{}
 	var out []types.UID
 	for _, qos := range []v1.PodQOSClass{v1.PodQOSGuaranteed, v1.PodQOSBurstable, v1.PodQOSBestEffort} {
-		for _, dir := range m.host.dirs(QoSParent(m.root, qos)) {
+		for _, dir := range m.host.Dirs(QoSParent(m.root, qos)) {
 			entries, err := os.ReadDir(dir)
 			if errors.Is(err, os.ErrNotExist) {
 				continue

@@ -100,6 +100,7 @@ func TestParseV1Mounts(t *testing.T) {
 		"/sys/fs/cgroup/cpu":         "cpu",
 		"/sys/fs/cgroup/cpu,cpuacct": "cpu,cpuacct",
 		"/sys/fs/cgroup/systemd":     "name=systemd",
+		"/sys/fs/cgroup/unified":     "",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("parseV1Mounts = %v", got)

@@ -18,7 +18,7 @@ func (h Host) OOMKills(cgroup string) (uint64, error) {
 	if h.IsV2() {
 		file = "memory.events"
 	}
-	dir := h.controllerDir("memory", cgroup)
+	dir := h.ControllerDir("memory", cgroup)
 	if dir == "" {
 		return 0, fmt.Errorf("no memory controller for cgroup %s", cgroup)
 	}
