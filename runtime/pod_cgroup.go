@@ -16,6 +16,8 @@ type PodCgroups interface {
 	EnsurePod(pod *v1.Pod, qos v1.PodQOSClass) (string, error)
 	// RemovePod removes the pod's cgroup; not found is success.
 	RemovePod(uid types.UID) error
+	// Pods lists the UIDs of the pod cgroups there are, for sweeping orphans.
+	Pods() ([]types.UID, error)
 }
 
 // noCgroups leaves containers where the runtime puts them by default.
@@ -23,6 +25,7 @@ type noCgroups struct{}
 
 func (noCgroups) EnsurePod(*v1.Pod, v1.PodQOSClass) (string, error) { return "", nil }
 func (noCgroups) RemovePod(types.UID) error                         { return nil }
+func (noCgroups) Pods() ([]types.UID, error)                        { return nil, nil }
 
 // ensureCgroup makes the pod's cgroup ready before anything of the pod is created in it.
 func (w *podWorker) ensureCgroup(pod *v1.Pod) (string, error) {
