@@ -112,7 +112,7 @@ func copyCpuset(mount, cgroup string) error {
 func (m *Manager) createV2(cgroup string) error {
 	dir := m.host.Unified
 	for _, part := range strings.Split(strings.Trim(cgroup, "/"), "/") {
-		if err := enableControllers(dir); err != nil {
+		if err := enableControllers(dir, m.log); err != nil {
 			return err
 		}
 		dir = filepath.Join(dir, part)
@@ -123,8 +123,10 @@ func (m *Manager) createV2(cgroup string) error {
 	return nil
 }
 
-// enableControllers hands every controller of a v2 cgroup down to its children.
-func enableControllers(dir string) error {
+// enableControllers hands a v2 cgroup's controllers down to its children. cpu and memory are
+// required (the pod limits live there); the others are best effort: the kernel refuses some in
+// some set-ups (cpu with realtime tasks outside the root, for one) and runc does without them.
+func enableControllers(dir string, log *slog.Logger) error {
 	data, err := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
 	if err != nil {
 		return fmt.Errorf("read controllers of %s: %w", dir, err)
@@ -135,8 +137,13 @@ func enableControllers(dir string) error {
 		if contains(have, c) {
 			continue
 		}
-		if err := os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+"+c), 0o644); err != nil {
+		err := os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+"+c), 0o644)
+		switch {
+		case err == nil:
+		case c == "cpu" || c == "memory":
 			return fmt.Errorf("enable controller %s in %s: %w", c, dir, err)
+		default:
+			log.Warn("cgroup controller not enabled", "controller", c, "cgroup", dir, "err", err)
 		}
 	}
 	return nil

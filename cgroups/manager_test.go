@@ -125,3 +125,44 @@ func TestOOMKillCount(t *testing.T) {
 		t.Errorf("old kernel: %d", n)
 	}
 }
+
+// A fake v2 host: the levels that exist carry cgroup.controllers, as the kernel's would.
+func TestManagerV2(t *testing.T) {
+	root := t.TempDir()
+	for _, dir := range []string{root, filepath.Join(root, "kubepods"), filepath.Join(root, "kubepods", "burstable")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "cgroup.controllers"), []byte("cpu memory pids\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := NewManagerFor(Host{Unified: root}, "/", nil)
+	pod := &v1.Pod{}
+	pod.UID = "u2"
+	pod.Spec.Containers = []v1.Container{{Resources: v1.ResourceRequirements{
+		Requests: v1.ResourceList{v1.ResourceCPU: resource.MustParse("1")},
+		Limits:   v1.ResourceList{v1.ResourceCPU: resource.MustParse("2"), v1.ResourceMemory: resource.MustParse("64Mi")},
+	}}}
+	got, err := m.EnsurePod(pod, v1.PodQOSBurstable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "/kubepods/burstable/podu2" {
+		t.Errorf("EnsurePod = %q", got)
+	}
+	dir := filepath.Join(root, "kubepods", "burstable", "podu2")
+	for file, want := range map[string]string{
+		"cpu.weight": "39", // 1024 shares
+		"cpu.max":    "200000 100000",
+		"memory.max": "67108864",
+	} {
+		if got := readFile(t, filepath.Join(dir, file)); got != want {
+			t.Errorf("%s = %q, want %q", file, got, want)
+		}
+	}
+	// Each level handed its controllers down (the fake file keeps only the last write).
+	if got := readFile(t, filepath.Join(root, "kubepods", "burstable", "cgroup.subtree_control")); got != "+pids" {
+		t.Errorf("burstable subtree_control = %q", got)
+	}
+}
