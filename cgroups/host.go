@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -121,4 +122,23 @@ func (h Host) SwapAccounting() bool {
 	}
 	_, err := os.Stat(filepath.Join(dir, "memory.memsw.limit_in_bytes"))
 	return err == nil
+}
+
+// MemoryCapacity is the node's memory in bytes (MemTotal), against which kubelet scales the OOM
+// score of Burstable containers.
+func MemoryCapacity() (int64, error) {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, fmt.Errorf("read meminfo: %w", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parse MemTotal %q: %w", rest, err)
+			}
+			return kb * 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("no MemTotal in /proc/meminfo")
 }

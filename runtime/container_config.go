@@ -67,4 +67,7 @@ type ContainerConfig struct {
 	CgroupParent string
 	Resources    cgroups.Resources
 	Security     SecurityConfig
+	// OOMScoreAdj is kubelet's oom_score_adj for the container's QoS class; the runtime may raise
+	// it to what the host lets it set.
+	OOMScoreAdj int
 }

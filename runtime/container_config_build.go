@@ -28,6 +28,8 @@ type containerInputs struct {
 	hostIPs  []string
 	// cgroupParent is the pod's cgroup ("" without pod cgroups).
 	cgroupParent string
+	// memoryCapacity is the node's memory in bytes (0: unknown), for the OOM score.
+	memoryCapacity int64
 }
 
 // buildContainerConfig is pure: everything about the container is decided here, from the pod spec
@@ -76,6 +78,7 @@ func buildContainerConfig(in containerInputs) (ContainerConfig, error) {
 		CgroupParent:          in.cgroupParent,
 		Resources:             cgroups.ContainerResources(c.Resources),
 		Security:              security,
+		OOMScoreAdj:           oomScoreAdj(qosClass(pod), c, in.memoryCapacity),
 	}
 	return cfg, nil
 }

@@ -200,10 +200,11 @@ func TestBuildContainerConfig(t *testing.T) {
 					GracePeriod: 5, SandboxID: "sb1", SandboxPid: 42, HostIPC: true, ShareProcessNamespace: true,
 					Image: image, Args: []string{"/app", "--default"}, Env: []string{"PATH=/usr/bin:/bin", "IMAGE_ONLY=1"},
 					WorkingDir: "/srv", User: "1000:1000", StopSignal: "SIGQUIT",
-					Mounts:    []Mount{{HostPath: "/h", ContainerPath: "/c"}},
-					LogPath:   "/var/log/pods/default_web_uid-1/server/2.log",
-					Resources: cgroups.Resources{CPUShares: cgroups.MinShares},
-					Security:  SecurityConfig{Seccomp: SeccompRuntimeDefault},
+					Mounts:      []Mount{{HostPath: "/h", ContainerPath: "/c"}},
+					LogPath:     "/var/log/pods/default_web_uid-1/server/2.log",
+					Resources:   cgroups.Resources{CPUShares: cgroups.MinShares},
+					Security:    SecurityConfig{Seccomp: SeccompRuntimeDefault},
+					OOMScoreAdj: 1000, // BestEffort
 				}
 				if cfg.Hash == "" {
 					t.Error("empty Hash")

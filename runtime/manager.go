@@ -27,10 +27,12 @@ type Config struct {
 	Cgroups PodCgroups
 	// SeccompDir is where Localhost seccomp profiles are looked up (kubelet's ROOT/seccomp).
 	SeccompDir string
-	LogDir     string // container logs: LogDir/NAMESPACE_NAME_UID/CONTAINER/N.log
-	PodDir     string // per-pod state: PodDir/UID/checkpoint.json (the volumes live there too)
-	NodeName   string
-	HostIPs    []string
+	// MemoryCapacity is the node's memory in bytes, for Burstable containers' OOM scores.
+	MemoryCapacity int64
+	LogDir         string // container logs: LogDir/NAMESPACE_NAME_UID/CONTAINER/N.log
+	PodDir         string // per-pod state: PodDir/UID/checkpoint.json (the volumes live there too)
+	NodeName       string
+	HostIPs        []string
 	// ResyncPeriod is how often a quiet pod is synced anyway (default 10s).
 	ResyncPeriod time.Duration
 	// RestartBackoff is the first restart back-off (default 10s, kubelet's); the cap is 30 times it

@@ -324,7 +324,7 @@ func (w *podWorker) prepareContainer(ctx context.Context, pod *v1.Pod, sb *Sandb
 		mounts:   containerMounts(w.m.cfg.Sandboxes.Mounts(sb.ID, pod), volumeMounts),
 		logPath:  logPath(w.m.cfg.LogDir, pod, c.Name, attempt),
 		nodeName: w.m.cfg.NodeName, hostIPs: w.m.cfg.HostIPs,
-		cgroupParent: w.cgroupParent,
+		cgroupParent: w.cgroupParent, memoryCapacity: w.m.cfg.MemoryCapacity,
 	})
 	if err == nil {
 		err = loadSeccompProfile(w.m.cfg.SeccompDir, &cfg.Security)

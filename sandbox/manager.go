@@ -191,7 +191,7 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 			HostIPC: pod.Spec.HostIPC, HostPID: pod.Spec.HostPID,
 			PodCreated: req.PodCreated, PodStarted: req.PodStarted,
 			GracePeriod: gracePeriod(pod), Mounts: shm,
-			CgroupParent: req.CgroupParent, Sysctls: podSysctls(pod),
+			CgroupParent: req.CgroupParent, Sysctls: podSysctls(pod), OOMScoreAdj: runtime.PauseOOMScoreAdj,
 		}
 		if pid, err = m.cfg.Runtime.StartPause(ctx, pcfg); err != nil {
 			err = fmt.Errorf("start pause container: %w", err)

@@ -23,6 +23,8 @@ type PauseConfig struct {
 	CgroupParent string
 	// Sysctls are the pod's (namespaced, safe) sysctls, set in the namespaces pause owns.
 	Sysctls map[string]string
+	// OOMScoreAdj is the pause container's oom_score_adj (kubelet's -998).
+	OOMScoreAdj int
 	// Carried on the sandbox so that a restarted agent knows the pod's age.
 	PodCreated, PodStarted time.Time
 	GracePeriod            int64

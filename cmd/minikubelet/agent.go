@@ -90,8 +90,12 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("pod cgroups: %w", err)
 	}
+	memory, err := cgroups.MemoryCapacity()
+	if err != nil {
+		log.Warn("node memory unknown; Burstable containers get oom_score_adj 999", "err", err)
+	}
 	mgr, err := runtime.NewManager(runtime.Config{
-		Cgroups: podCgroups, SeccompDir: filepath.Join(f.RootDir, "seccomp"),
+		Cgroups: podCgroups, SeccompDir: filepath.Join(f.RootDir, "seccomp"), MemoryCapacity: memory,
 		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
 		LogDir: filepath.Join(f.RootDir, "logs"), PodDir: filepath.Join(f.RootDir, "pods"),
 		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Logger: log,

@@ -68,6 +68,11 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 		r.cgroups = &h
 		r.host.swapLimit = h.SwapAccounting()
 	}
+	r.host.minOOMScoreAdj = -1000
+	if ok, err := hasCapability(capSysResource); !ok {
+		r.host.minOOMScoreAdj = 0
+		r.log.Warn("without CAP_SYS_RESOURCE no negative oom_score_adj can be set: Guaranteed containers and pause get 0 instead of kubelet's -997 and -998", "err", err)
+	}
 	if err := r.Healthy(ctx); err != nil {
 		client.Close()
 		return nil, err

@@ -21,6 +21,9 @@ import (
 type specHost struct {
 	// swapLimit says the host accounts swap per cgroup (v1 memory.memsw.*, or cgroup v2).
 	swapLimit bool
+	// minOOMScoreAdj is the lowest oom_score_adj runc may set: -1000 with CAP_SYS_RESOURCE, else
+	// 0 (lowering it needs the capability, and runc fails the container when refused).
+	minOOMScoreAdj int
 }
 
 // containerSpecOpts builds an app container's spec: it joins the pause container's network, IPC and
@@ -43,6 +46,7 @@ func containerSpecOpts(cfg runtime.ContainerConfig, host specHost) []oci.SpecOpt
 	}
 	opts = append(opts, securitySpecOpts(cfg.Security)...)
 	opts = append(opts, resourceSpecOpts(cfg.Resources, host.swapLimit)...)
+	opts = append(opts, withOOMScoreAdj(cfg.OOMScoreAdj, host.minOOMScoreAdj))
 	if cfg.CgroupParent != "" {
 		opts = append(opts, withCgroupParent(cfg.CgroupParent))
 	}
@@ -70,7 +74,7 @@ func containerSpecOpts(cfg runtime.ContainerConfig, host specHost) []oci.SpecOpt
 
 // pauseSpecOpts builds the pause container's spec: it enters the pinned network namespace and owns
 // fresh IPC, UTS (with the pod's hostname) and PID namespaces.
-func pauseSpecOpts(cfg sandbox.PauseConfig) []oci.SpecOpts {
+func pauseSpecOpts(cfg sandbox.PauseConfig, host specHost) []oci.SpecOpts {
 	opts := []oci.SpecOpts{
 		oci.WithProcessArgs("/pause"),
 		oci.WithProcessCwd("/"),
@@ -98,6 +102,7 @@ func pauseSpecOpts(cfg sandbox.PauseConfig) []oci.SpecOpts {
 	if len(cfg.Sysctls) > 0 {
 		opts = append(opts, withSysctls(cfg.Sysctls))
 	}
+	opts = append(opts, withOOMScoreAdj(cfg.OOMScoreAdj, host.minOOMScoreAdj))
 	return opts
 }
 

@@ -1,7 +1,11 @@
 package containerd
 
 import (
+	"context"
+
+	"github.com/containerd/containerd/containers"
 	"github.com/containerd/containerd/oci"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/minikubelet/minikubelet/cgroups"
 )
@@ -25,4 +29,17 @@ func resourceSpecOpts(r cgroups.Resources, swapLimit bool) []oci.SpecOpts {
 		}
 	}
 	return opts
+}
+
+// withOOMScoreAdj sets the process's oom_score_adj, raised to floor where the host would refuse a
+// lower one.
+func withOOMScoreAdj(score, floor int) oci.SpecOpts {
+	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+		if s.Process == nil {
+			s.Process = &specs.Process{}
+		}
+		score = max(score, floor)
+		s.Process.OOMScoreAdj = &score
+		return nil
+	}
 }

@@ -214,8 +214,8 @@ func TestLocalhostSeccompEmptyRefused(t *testing.T) {
 }
 
 func TestPauseSpec(t *testing.T) {
-	s := buildSpec(t, pauseSpecOpts(sandbox.PauseConfig{ID: "c1", NetnsPath: "/run/netns/x",
-		CgroupParent: "/kubepods/besteffort/podu1", Sysctls: map[string]string{"net.ipv4.tcp_syncookies": "1"}}))
+	s := buildSpec(t, pauseSpecOpts(sandbox.PauseConfig{ID: "c1", NetnsPath: "/run/netns/x", OOMScoreAdj: -998,
+		CgroupParent: "/kubepods/besteffort/podu1", Sysctls: map[string]string{"net.ipv4.tcp_syncookies": "1"}}, specHost{minOOMScoreAdj: -1000}))
 	if s.Linux.CgroupsPath != "/kubepods/besteffort/podu1/c1" {
 		t.Errorf("cgroupsPath = %q", s.Linux.CgroupsPath)
 	}
@@ -224,5 +224,30 @@ func TestPauseSpec(t *testing.T) {
 	}
 	if !s.Root.Readonly || s.Linux.Seccomp == nil {
 		t.Error("pause lost its read-only root or seccomp profile")
+	}
+	if s.Process.OOMScoreAdj == nil || *s.Process.OOMScoreAdj != -998 {
+		t.Errorf("pause oom_score_adj = %v, want -998", s.Process.OOMScoreAdj)
+	}
+}
+
+func TestOOMScoreAdjRaisedToWhatTheHostAllows(t *testing.T) {
+	tests := []struct {
+		name       string
+		score, min int
+		want       int
+	}{
+		{name: "guaranteed with CAP_SYS_RESOURCE", score: -997, min: -1000, want: -997},
+		{name: "guaranteed without it", score: -997, min: 0, want: 0},
+		{name: "besteffort either way", score: 1000, min: 0, want: 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := baseConfig()
+			cfg.OOMScoreAdj = tt.score
+			s := buildSpec(t, containerSpecOpts(cfg, specHost{minOOMScoreAdj: tt.min}))
+			if s.Process.OOMScoreAdj == nil || *s.Process.OOMScoreAdj != tt.want {
+				t.Errorf("oom_score_adj = %v, want %d", s.Process.OOMScoreAdj, tt.want)
+			}
+		})
 	}
 }

@@ -33,13 +33,15 @@ spec:
 	tests := []struct {
 		name, parent string
 		qos          v1.PodQOSClass
+		oomScoreAdj  string
 		shares       uint64
 		quota        int64
 		memory       int64
 	}{
-		{name: "guaranteed", qos: v1.PodQOSGuaranteed, parent: "/kubepods", shares: 512, quota: 50000, memory: 32 << 20},
-		{name: "burstable", qos: v1.PodQOSBurstable, parent: "/kubepods/burstable", shares: 102},
-		{name: "besteffort", qos: v1.PodQOSBestEffort, parent: "/kubepods/besteffort", shares: 2},
+		{name: "guaranteed", qos: v1.PodQOSGuaranteed, parent: "/kubepods", shares: 512, quota: 50000, memory: 32 << 20,
+			oomScoreAdj: guaranteedOOMScoreAdj(t)},
+		{name: "burstable", qos: v1.PodQOSBurstable, parent: "/kubepods/burstable", shares: 102, oomScoreAdj: "999"},
+		{name: "besteffort", qos: v1.PodQOSBestEffort, parent: "/kubepods/besteffort", shares: 2, oomScoreAdj: "1000"},
 	}
 	var pods []*v1.Pod
 	for _, tt := range tests {
@@ -67,6 +69,13 @@ spec:
 			t.Errorf("%s: container cgroups in the pod's: %v, want pause and main", tt.name, children)
 		}
 		main := a.containerCgroup(p, "main")
+		pid := strings.Fields(cgroupFile(t, "memory", main, "cgroup.procs"))
+		if len(pid) != 1 {
+			t.Fatalf("%s: processes in the container's cgroup: %v", tt.name, pid)
+		}
+		if adj, _ := os.ReadFile("/proc/" + pid[0] + "/oom_score_adj"); strings.TrimSpace(string(adj)) != tt.oomScoreAdj {
+			t.Errorf("%s: oom_score_adj %q, want %s", tt.name, adj, tt.oomScoreAdj)
+		}
 		if v2 {
 			checkFile(t, "cpu", cg, "cpu.weight", strconv.FormatUint(cgroups.SharesToWeight(tt.shares), 10))
 			wantMax, wantMem := "max 100000", "max"
@@ -99,6 +108,24 @@ spec:
 		ips = append(ips, p.Status.PodIP)
 	}
 	a.assertNothingLeft(ips...)
+}
+
+// guaranteedOOMScoreAdj is kubelet's -997 where the host lets root lower a score
+// (CAP_SYS_RESOURCE), else the 0 the agent falls back to.
+func guaranteedOOMScoreAdj(t *testing.T) string {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if hex, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, _ := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			if caps&(1<<24) != 0 {
+				return "-997"
+			}
+		}
+	}
+	return "0"
 }
 
 func checkFile(t *testing.T, controller, cgroup, file, want string) {
