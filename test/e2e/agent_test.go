@@ -370,6 +370,20 @@ func hostPort(t *testing.T, want int) int {
 	return want
 }
 
+// ownedElsewhere tells whether a netns belongs to a sandbox of another test's agent, one running
+// beside this test (another package or worktree): its sandbox directory is under another root. A
+// sandbox's directory is made before its netns and removed after it, so a live netns has one.
+func (a *agent) ownedElsewhere(netns string) bool {
+	id := strings.TrimPrefix(netns, "mkl-")
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "*", "*", "root", "sandboxes", id))
+	for _, m := range matches {
+		if !strings.HasPrefix(m, a.root+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
 func mklNetns(t *testing.T) []string {
 	t.Helper()
 	entries, err := os.ReadDir("/run/netns")
@@ -402,7 +416,7 @@ func (a *agent) ctr(args ...string) string {
 func (a *agent) assertNothingLeft(podIPs ...string) {
 	t := a.t
 	t.Helper()
-	if extra := slices.DeleteFunc(mklNetns(t), func(n string) bool { return slices.Contains(a.netnsBase, n) }); len(extra) > 0 {
+	if extra := slices.DeleteFunc(mklNetns(t), func(n string) bool { return slices.Contains(a.netnsBase, n) || a.ownedElsewhere(n) }); len(extra) > 0 {
 		t.Errorf("network namespaces left: %v", extra)
 	}
 	if _, err := net.InterfaceByName(a.bridge); err == nil {
