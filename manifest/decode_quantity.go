@@ -10,12 +10,13 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// quantityParents are the keys whose members are quantities by resource name; quantityKeys are
-// quantities themselves.
-var (
-	quantityParents = map[string]bool{"limits": true, "requests": true, "overhead": true}
-	quantityKeys    = map[string]bool{"sizeLimit": true}
-)
+// quantityParent tells the keys whose members are quantities by resource name.
+func quantityParent(key string) bool {
+	return key == "limits" || key == "requests" || key == "overhead"
+}
+
+// quantityKey tells the keys that are quantities themselves.
+func quantityKey(key string) bool { return key == "sizeLimit" }
 
 // quantityError names the field of a quantity the decoder could not parse. Quantity's own
 // decoder reports only the format, not where it was, so the document is walked for the first
@@ -52,13 +53,13 @@ func badQuantity(node any, path string, inList bool) (string, string, bool) {
 			if inList {
 				child = path + "[" + k + "]"
 			}
-			if inList || quantityKeys[k] {
+			if inList || quantityKey(k) {
 				if s, bad := unparsable(n[k]); bad {
 					return strings.TrimPrefix(child, "."), s, true
 				}
 				continue
 			}
-			if p, v, ok := badQuantity(n[k], child, quantityParents[k]); ok {
+			if p, v, ok := badQuantity(n[k], child, quantityParent(k)); ok {
 				return p, v, true
 			}
 		}

@@ -13,28 +13,32 @@ import (
 // safeSysctls are kubelet's safe set (pkg/kubelet/sysctl/safe_sysctls.go): namespaced, and unable
 // to affect other pods or the node. Others need --allowed-unsafe-sysctls in kubelet; minikubelet
 // refuses them.
-var safeSysctls = []string{
-	"kernel.shm_rmid_forced",
-	"net.ipv4.ip_local_port_range",
-	"net.ipv4.tcp_syncookies",
-	"net.ipv4.ping_group_range",
-	"net.ipv4.ip_unprivileged_port_start",
-	"net.ipv4.ip_local_reserved_ports",
-	"net.ipv4.tcp_keepalive_time",
-	"net.ipv4.tcp_fin_timeout",
-	"net.ipv4.tcp_keepalive_intvl",
-	"net.ipv4.tcp_keepalive_probes",
+func safeSysctls() []string {
+	return []string{
+		"kernel.shm_rmid_forced",
+		"net.ipv4.ip_local_port_range",
+		"net.ipv4.tcp_syncookies",
+		"net.ipv4.ping_group_range",
+		"net.ipv4.ip_unprivileged_port_start",
+		"net.ipv4.ip_local_reserved_ports",
+		"net.ipv4.tcp_keepalive_time",
+		"net.ipv4.tcp_fin_timeout",
+		"net.ipv4.tcp_keepalive_intvl",
+		"net.ipv4.tcp_keepalive_probes",
+	}
 }
 
 // capabilities are the Linux capabilities by the names securityContext uses (without "CAP_").
-var capabilities = []string{
-	"AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE",
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL",
-	"LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN",
-	"NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW", "PERFMON", "SETFCAP", "SETGID", "SETPCAP",
-	"SETUID", "SYSLOG", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE",
-	"SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG",
-	"WAKE_ALARM",
+func capabilities() []string {
+	return []string{
+		"AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE",
+		"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL",
+		"LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN",
+		"NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW", "PERFMON", "SETFCAP", "SETGID", "SETPCAP",
+		"SETUID", "SYSLOG", "SYS_ADMIN", "SYS_BOOT", "SYS_CHROOT", "SYS_MODULE", "SYS_NICE",
+		"SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG",
+		"WAKE_ALARM",
+	}
 }
 
 // validatePodSecurity checks spec.securityContext.
@@ -63,8 +67,8 @@ func validatePodSecurity(spec *v1.PodSpec, path *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(spath, ""))
 		case seen[s.Name]:
 			errs = append(errs, field.Duplicate(spath, s.Name))
-		case !slices.Contains(safeSysctls, s.Name):
-			errs = append(errs, field.Forbidden(spath, fmt.Sprintf("sysctl %q is not in the safe set (%s)", s.Name, strings.Join(safeSysctls, ", "))))
+		case !slices.Contains(safeSysctls(), s.Name):
+			errs = append(errs, field.Forbidden(spath, fmt.Sprintf("sysctl %q is not in the safe set (%s)", s.Name, strings.Join(safeSysctls(), ", "))))
 		case spec.HostNetwork && strings.HasPrefix(s.Name, "net."):
 			errs = append(errs, field.Invalid(spath, s.Name, "may not be set when hostNetwork is enabled"))
 		case spec.HostIPC && strings.HasPrefix(s.Name, "kernel.shm"):
@@ -107,14 +111,15 @@ func validateContainerSecurity(sc *v1.SecurityContext, path *field.Path) field.E
 
 func validateCapabilities(caps []v1.Capability, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	known := capabilities()
 	for i, c := range caps {
 		name := strings.ToUpper(string(c))
 		switch {
-		case name == "ALL" || slices.Contains(capabilities, name):
-		case strings.HasPrefix(name, "CAP_") && slices.Contains(capabilities, strings.TrimPrefix(name, "CAP_")):
+		case name == "ALL" || slices.Contains(known, name):
+		case strings.HasPrefix(name, "CAP_") && slices.Contains(known, strings.TrimPrefix(name, "CAP_")):
 			errs = append(errs, field.Invalid(path.Index(i), string(c), "name the capability without the CAP_ prefix, as Kubernetes does: "+strings.TrimPrefix(name, "CAP_")))
 		default:
-			errs = append(errs, field.NotSupported(path.Index(i), string(c), append([]string{"ALL"}, capabilities...)))
+			errs = append(errs, field.NotSupported(path.Index(i), string(c), append([]string{"ALL"}, known...)))
 		}
 	}
 	return errs
