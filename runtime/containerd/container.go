@@ -223,7 +223,10 @@ func (r *Runtime) reap(ctx context.Context, id string) error {
 	if _, err := container.SetLabels(ctx, labels); err != nil {
 		return fmt.Errorf("record exit of %s: %w", id, err)
 	}
-	if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
+	// Like a removal, the delete runs to its end once begun (see removeTimeout).
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
+	defer cancel()
+	if _, err := task.Delete(dctx); err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("delete task of %s: %w", id, err)
 	}
 	return nil
@@ -248,10 +251,16 @@ func (r *Runtime) oomKilled(ctx context.Context, container containerd.Container)
 	return n > 0
 }
 
+// removeTimeout bounds a container's removal, which runs on to the end even when its caller is
+// cancelled: a task delete cut short (a pod deleted while its worker was stopping it) can leave the
+// shim running with nothing left to tell it to exit.
+const removeTimeout = time.Minute
+
 // RemoveContainer kills what is left of a container and deletes it with its snapshot. Not found is
 // success.
 func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
-	ctx = r.ctx(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx(ctx)), removeTimeout)
+	defer cancel()
 	container, err := r.client.LoadContainer(ctx, id)
 	if errdefs.IsNotFound(err) {
 		return nil
