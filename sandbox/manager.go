@@ -294,8 +294,12 @@ func (m *Manager) writeHosts(dir string, pod *v1.Pod, ips []string) error {
 
 // Remove releases everything of a sandbox: the pause container, the CNI attachment (freeing the IP,
 // veth and iptables rules even if the netns is already gone), the netns, the shm mount and files.
-// It is idempotent; the checkpoint goes last, so a failed removal can be retried.
+// It is idempotent; the checkpoint goes last, so a failed removal can be retried. Once begun it
+// runs to its end even if ctx is cancelled: a CNI DEL killed half-way has removed the veth the
+// next DEL needs to find the pod's IP, and the IP's masquerade rule stays for good.
 func (m *Manager) Remove(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
 	dir := m.dir(id)
 	cp, cpErr := readCheckpoint(dir)
 	if cpErr != nil {
