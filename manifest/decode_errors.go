@@ -74,6 +74,9 @@ func strictError(err error) FileError {
 func decodeError(err error, js []byte) FileError {
 	path, given, want, ok := typeErrorParts(err)
 	if !ok {
+		if fe, found := quantityError(err, js); found {
+			return fe
+		}
 		return FileError{Message: "invalid value: " + err.Error()}
 	}
 	var doc any

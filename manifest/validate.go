@@ -26,6 +26,7 @@ func Validate(pod *v1.Pod) field.ErrorList {
 func validatePodSpec(spec *v1.PodSpec, path *field.Path) field.ErrorList {
 	volumes, errs := validateVolumes(spec.Volumes, path.Child("volumes"))
 	errs = append(errs, validateContainers(spec, volumes, path)...)
+	errs = append(errs, validatePodSecurity(spec, path.Child("securityContext"))...)
 
 	switch spec.RestartPolicy {
 	case v1.RestartPolicyAlways, v1.RestartPolicyOnFailure, v1.RestartPolicyNever:

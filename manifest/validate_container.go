@@ -44,6 +44,7 @@ func validateContainer(c *v1.Container, cpath *field.Path, volumes map[string]*v
 		errs = append(errs, field.Forbidden(cpath.Child("volumeDevices"), notSupportedYet))
 	}
 	errs = append(errs, validateResources(&c.Resources, cpath.Child("resources"))...)
+	errs = append(errs, validateContainerSecurity(c.SecurityContext, cpath.Child("securityContext"))...)
 	errs = append(errs, validateProbes(c, cpath)...)
 	errs = append(errs, validateLifecycle(c, cpath)...)
 	return errs
@@ -298,6 +299,17 @@ func noBacksteps(p string, fpath *field.Path) field.ErrorList {
 // validateResources checks that quantities are not negative and requests do not exceed limits.
 func validateResources(r *v1.ResourceRequirements, rpath *field.Path) field.ErrorList {
 	var errs field.ErrorList
+	for _, list := range []struct {
+		name string
+		rl   v1.ResourceList
+	}{{"limits", r.Limits}, {"requests", r.Requests}} {
+		for _, name := range sortedKeys(list.rl) {
+			if !supportedResource(name) {
+				errs = append(errs, field.NotSupported(rpath.Child(list.name).Key(string(name)), name,
+					[]v1.ResourceName{v1.ResourceCPU, v1.ResourceMemory, v1.ResourceEphemeralStorage, "hugepages-<size>"}))
+			}
+		}
+	}
 	for _, name := range sortedKeys(r.Limits) {
 		if q := r.Limits[name]; q.Sign() < 0 {
 			errs = append(errs, field.Invalid(rpath.Child("limits").Key(string(name)), q.String(), "must be greater than or equal to 0"))
@@ -317,6 +329,16 @@ func validateResources(r *v1.ResourceRequirements, rpath *field.Path) field.Erro
 		errs = append(errs, field.Forbidden(rpath.Child("claims"), notSupportedYet))
 	}
 	return errs
+}
+
+// supportedResource tells the resources a container may ask for on this node: the standard ones.
+// Extended resources (example.com/gpu) need a device plugin minikubelet does not run.
+func supportedResource(name v1.ResourceName) bool {
+	switch name {
+	case v1.ResourceCPU, v1.ResourceMemory, v1.ResourceEphemeralStorage:
+		return true
+	}
+	return strings.HasPrefix(string(name), v1.ResourceHugePagesPrefix)
 }
 
 func sortedKeys[K ~string, V any](m map[K]V) []K {

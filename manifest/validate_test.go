@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -352,19 +351,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pod := validPod()
 			tt.mutate(pod)
-			errs := Validate(pod)
-			if len(errs) != len(tt.want) {
-				var lines []string
-				for _, e := range errs {
-					lines = append(lines, e.Error())
-				}
-				t.Fatalf("got %d errors, want %d:\n  %s", len(errs), len(tt.want), strings.Join(lines, "\n  "))
-			}
-			for i, w := range tt.want {
-				if errs[i].Field != w.field || !strings.HasPrefix(errs[i].ErrorBody(), w.prefix) {
-					t.Errorf("error %d = %s: %s,\nwant %s: %s...", i, errs[i].Field, errs[i].ErrorBody(), w.field, w.prefix)
-				}
-			}
+			assertFieldErrors(t, Validate(pod), tt.want)
 		})
 	}
 }

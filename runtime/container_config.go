@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/cgroups"
 )
 
 // ImageInfo is an image present in the runtime, with the parts of its config that shape a container.
@@ -53,8 +55,19 @@ type ContainerConfig struct {
 	Args       []string // final argv
 	Env        []string // KEY=VALUE, image env first, pod env after
 	WorkingDir string
+	// User is the process's user as the runtime resolves it ("uid", "uid:gid", "name", "");
+	// from the image's USER unless runAsUser or runAsGroup say otherwise.
 	User       string
 	StopSignal string
 	Mounts     []Mount
 	LogPath    string
+
+	// CgroupParent is the pod's cgroup; the container's goes under it, named by its ID. Empty:
+	// the runtime's default place.
+	CgroupParent string
+	Resources    cgroups.Resources
+	Security     SecurityConfig
+	// OOMScoreAdj is kubelet's oom_score_adj for the container's QoS class; the runtime may raise
+	// it to what the host lets it set.
+	OOMScoreAdj int
 }

@@ -10,6 +10,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/minikubelet/minikubelet/cgroups"
 	"github.com/minikubelet/minikubelet/expansion"
 	"github.com/minikubelet/minikubelet/logs"
 )
@@ -26,6 +27,10 @@ type containerInputs struct {
 	logPath  string
 	nodeName string
 	hostIPs  []string
+	// cgroupParent is the pod's cgroup ("" without pod cgroups).
+	cgroupParent string
+	// memoryCapacity is the node's memory in bytes (0: unknown), for the OOM score.
+	memoryCapacity int64
 }
 
 // buildContainerConfig is pure: everything about the container is decided here, from the pod spec
@@ -46,6 +51,10 @@ func buildContainerConfig(in containerInputs) (ContainerConfig, error) {
 	if wd == "" {
 		wd = in.image.WorkingDir
 	}
+	user, security, err := buildSecurity(pod, c, in.image)
+	if err != nil {
+		return ContainerConfig{}, err
+	}
 	cfg := ContainerConfig{
 		Pod:                   PodRef{UID: pod.UID, Name: pod.Name, Namespace: pod.Namespace},
 		Name:                  c.Name,
@@ -63,10 +72,14 @@ func buildContainerConfig(in containerInputs) (ContainerConfig, error) {
 		Args:                  args,
 		Env:                   mergeEnv(in.image.Env, env),
 		WorkingDir:            wd,
-		User:                  in.image.User,
+		User:                  user,
 		StopSignal:            in.image.StopSignal,
 		Mounts:                in.mounts,
 		LogPath:               in.logPath,
+		CgroupParent:          in.cgroupParent,
+		Resources:             cgroups.ContainerResources(c.Resources),
+		Security:              security,
+		OOMScoreAdj:           oomScoreAdj(qosClass(pod), c, in.memoryCapacity),
 	}
 	return cfg, nil
 }

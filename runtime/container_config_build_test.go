@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/cgroups"
 )
 
 func TestContainerArgs(t *testing.T) {
@@ -198,8 +200,11 @@ func TestBuildContainerConfig(t *testing.T) {
 					GracePeriod: 5, SandboxID: "sb1", SandboxPid: 42, HostIPC: true, ShareProcessNamespace: true,
 					Image: image, Args: []string{"/app", "--default"}, Env: []string{"PATH=/usr/bin:/bin", "IMAGE_ONLY=1"},
 					WorkingDir: "/srv", User: "1000:1000", StopSignal: "SIGQUIT",
-					Mounts:  []Mount{{HostPath: "/h", ContainerPath: "/c"}},
-					LogPath: "/var/log/pods/default_web_uid-1/server/2.log",
+					Mounts:      []Mount{{HostPath: "/h", ContainerPath: "/c"}},
+					LogPath:     "/var/log/pods/default_web_uid-1/server/2.log",
+					Resources:   cgroups.Resources{CPUShares: cgroups.MinShares},
+					Security:    SecurityConfig{Seccomp: SeccompRuntimeDefault},
+					OOMScoreAdj: 1000, // BestEffort
 				}
 				if cfg.Hash == "" {
 					t.Error("empty Hash")

@@ -23,10 +23,16 @@ type Config struct {
 	Runtime   ContainerRuntime
 	Sandboxes Sandboxes
 	Volumes   Volumes
-	LogDir    string // container logs: LogDir/NAMESPACE_NAME_UID/CONTAINER/N.log
-	PodDir    string // per-pod state: PodDir/UID/checkpoint.json (the volumes live there too)
-	NodeName  string
-	HostIPs   []string
+	// Cgroups makes pod cgroups; nil leaves containers in the runtime's default cgroups.
+	Cgroups PodCgroups
+	// SeccompDir is where Localhost seccomp profiles are looked up (kubelet's ROOT/seccomp).
+	SeccompDir string
+	// MemoryCapacity is the node's memory in bytes, for Burstable containers' OOM scores.
+	MemoryCapacity int64
+	LogDir         string // container logs: LogDir/NAMESPACE_NAME_UID/CONTAINER/N.log
+	PodDir         string // per-pod state: PodDir/UID/checkpoint.json (the volumes live there too)
+	NodeName       string
+	HostIPs        []string
 	// ResyncPeriod is how often a quiet pod is synced anyway (default 10s).
 	ResyncPeriod time.Duration
 	// RestartBackoff is the first restart back-off (default 10s, kubelet's); the cap is 30 times it
@@ -79,6 +85,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	}
 	if cfg.RestartBackoff <= 0 {
 		cfg.RestartBackoff = 10 * time.Second
+	}
+	if cfg.Cgroups == nil {
+		cfg.Cgroups = noCgroups{}
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = RealClock{}

@@ -213,11 +213,17 @@ func (m *Manager) podGone(uid types.UID) {
 	}
 }
 
-// sweepPodDirs removes pod directories that neither a worker nor the runtime claims.
+// sweepPodDirs removes pod directories and pod cgroups that neither a worker nor the runtime
+// claims (a crash between making them and the pod's first container).
 func (m *Manager) sweepPodDirs(existing map[types.UID]*PodStatus) {
-	uids, err := m.cfg.Volumes.Pods()
+	m.sweep("pod dir", existing, m.cfg.Volumes.Pods, m.cfg.Volumes.Teardown)
+	m.sweep("pod cgroup", existing, m.cfg.Cgroups.Pods, m.cfg.Cgroups.RemovePod)
+}
+
+func (m *Manager) sweep(what string, existing map[types.UID]*PodStatus, list func() ([]types.UID, error), remove func(types.UID) error) {
+	uids, err := list()
 	if err != nil {
-		m.log.Error("list pod dirs", "err", err)
+		m.log.Error("list "+what+"s", "err", err)
 		return
 	}
 	for _, uid := range uids {
@@ -227,8 +233,8 @@ func (m *Manager) sweepPodDirs(existing map[types.UID]*PodStatus) {
 		if _, ok := m.desired[uid]; ok {
 			continue
 		}
-		if err := m.cfg.Volumes.Teardown(uid); err != nil {
-			m.log.Error("remove orphaned pod dir", "uid", string(uid), "err", err)
+		if err := remove(uid); err != nil {
+			m.log.Error("remove orphaned "+what, "uid", string(uid), "err", err)
 		}
 	}
 }

@@ -131,6 +131,11 @@ func (w *podWorker) remove(ctx context.Context, pod *v1.Pod) error {
 	if err := w.m.cfg.Volumes.Teardown(w.uid); err != nil {
 		errs = append(errs, err)
 	}
+	if len(errs) == 0 { // the cgroup can go once no container of the pod is left in it
+		if err := w.m.cfg.Cgroups.RemovePod(w.uid); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	name, namespace := observed.Name, observed.Namespace
 	if pod != nil {
 		name, namespace = pod.Name, pod.Namespace

@@ -129,6 +129,15 @@ func (w *podWorker) execute(ctx context.Context, pod *v1.Pod, observed *PodStatu
 	}
 
 	sb := observed.Sandbox()
+	if a.CreateSandbox || a.InitToStart >= 0 || len(a.ContainersToStart) > 0 {
+		parent, err := w.ensureCgroup(pod)
+		if err != nil {
+			w.log.Error("create pod cgroup", "err", err)
+			w.event(pod, "", v1.EventTypeWarning, "FailedCreatePodContainer", "unable to ensure pod container exists: "+err.Error())
+			return acted, w.retry("sandbox")
+		}
+		w.cgroupParent = parent
+	}
 	if a.CreateSandbox {
 		now := w.m.clock.Now()
 		if wait := w.failures.Pending("sandbox", now); wait > 0 {
@@ -136,6 +145,7 @@ func (w *podWorker) execute(ctx context.Context, pod *v1.Pod, observed *PodStatu
 		}
 		created, err := w.m.cfg.Sandboxes.Run(ctx, SandboxRequest{
 			Pod: pod, Attempt: a.Attempt, PodCreated: w.created, PodStarted: w.podStarted(observed, now),
+			CgroupParent: w.cgroupParent,
 		})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -314,7 +324,11 @@ func (w *podWorker) prepareContainer(ctx context.Context, pod *v1.Pod, sb *Sandb
 		mounts:   containerMounts(w.m.cfg.Sandboxes.Mounts(sb.ID, pod), volumeMounts),
 		logPath:  logPath(w.m.cfg.LogDir, pod, c.Name, attempt),
 		nodeName: w.m.cfg.NodeName, hostIPs: w.m.cfg.HostIPs,
+		cgroupParent: w.cgroupParent, memoryCapacity: w.m.cfg.MemoryCapacity,
 	})
+	if err == nil {
+		err = loadSeccompProfile(w.m.cfg.SeccompDir, &cfg.Security)
+	}
 	if err != nil {
 		return nil, w.failedConfig(pod, c, err)
 	}

@@ -19,6 +19,11 @@ func inPlaceUpdate(oldPod, newPod *v1.Pod) (restart []string, ok bool) {
 		len(oldPod.Spec.Containers) != len(newPod.Spec.Containers) {
 		return nil, false
 	}
+	// The pod's cgroup lives under its QoS class's parent, with the pause container in it; as in
+	// Kubernetes, where a resize may not change the QoS class, such an edit recreates the pod.
+	if qosClass(oldPod) != qosClass(newPod) {
+		return nil, false
+	}
 	oldSpec, newSpec := oldPod.Spec.DeepCopy(), newPod.Spec.DeepCopy()
 	for i := range oldSpec.Containers {
 		o, n := &oldSpec.Containers[i], &newSpec.Containers[i]

@@ -49,6 +49,7 @@ type podWorker struct {
 	pullFailedAt map[string]time.Time
 	waiting      map[string]waitingReason
 	sandboxErr   string
+	cgroupParent string         // the pod's cgroup, set before its sandbox or a container is created
 	terminal     *terminalState // set when the agent ended the pod (activeDeadlineSeconds)
 	lastStatus   *v1.PodStatus
 	start        podStartTracker

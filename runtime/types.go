@@ -140,4 +140,6 @@ type SandboxRequest struct {
 	Attempt    int
 	PodCreated time.Time
 	PodStarted time.Time
+	// CgroupParent is the pod's cgroup, for the pause container ("" for the runtime's default).
+	CgroupParent string
 }

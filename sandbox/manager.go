@@ -192,6 +192,7 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 			HostIPC: pod.Spec.HostIPC, HostPID: pod.Spec.HostPID,
 			PodCreated: req.PodCreated, PodStarted: req.PodStarted,
 			GracePeriod: gracePeriod(pod), Mounts: shm,
+			CgroupParent: req.CgroupParent, Sysctls: podSysctls(pod), OOMScoreAdj: runtime.PauseOOMScoreAdj,
 		}
 		if pid, err = m.cfg.Runtime.StartPause(ctx, pcfg); err != nil {
 			err = fmt.Errorf("start pause container: %w", err)
@@ -213,6 +214,19 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 		IPs: ips, NetnsPath: cp.NetnsPath, Pid: pid,
 		PodCreated: req.PodCreated, PodStarted: req.PodStarted,
 	}, nil
+}
+
+// podSysctls are the pod's sysctls by name; validation let only kubelet's safe set through.
+func podSysctls(pod *v1.Pod) map[string]string {
+	sc := pod.Spec.SecurityContext
+	if sc == nil || len(sc.Sysctls) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(sc.Sysctls))
+	for _, s := range sc.Sysctls {
+		out[s.Name] = s.Value
+	}
+	return out
 }
 
 func gracePeriod(pod *v1.Pod) int64 {
@@ -281,8 +295,12 @@ func (m *Manager) writeHosts(dir string, pod *v1.Pod, ips []string) error {
 
 // Remove releases everything of a sandbox: the pause container, the CNI attachment (freeing the IP,
 // veth and iptables rules even if the netns is already gone), the netns, the shm mount and files.
-// It is idempotent; the checkpoint goes last, so a failed removal can be retried.
+// It is idempotent; the checkpoint goes last, so a failed removal can be retried. Once begun it
+// runs to its end even if ctx is cancelled: a CNI DEL killed half-way has removed the veth the
+// next DEL needs to find the pod's IP, and the IP's masquerade rule stays for good.
 func (m *Manager) Remove(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
 	dir := m.dir(id)
 	cp, cpErr := readCheckpoint(dir)
 	if cpErr != nil {

@@ -18,6 +18,13 @@ type PauseConfig struct {
 	HostIPC   bool
 	HostPID   bool
 	Mounts    []runtime.Mount
+	// CgroupParent is the pod's cgroup; the pause container's goes under it ("" for the runtime's
+	// default place).
+	CgroupParent string
+	// Sysctls are the pod's (namespaced, safe) sysctls, set in the namespaces pause owns.
+	Sysctls map[string]string
+	// OOMScoreAdj is the pause container's oom_score_adj (kubelet's -998).
+	OOMScoreAdj int
 	// Carried on the sandbox so that a restarted agent knows the pod's age.
 	PodCreated, PodStarted time.Time
 	GracePeriod            int64

@@ -53,6 +53,11 @@ func (m *Manager) Setup(pod *v1.Pod) (map[string]string, error) {
 			if err := setupEmptyDir(p, vol.EmptyDir); err != nil {
 				return nil, fmt.Errorf("%s (%s): %w", fld, vol.Name, err)
 			}
+			if sc := pod.Spec.SecurityContext; sc != nil && sc.FSGroup != nil {
+				if err := setOwnership(p, *sc.FSGroup); err != nil {
+					return nil, fmt.Errorf("%s (%s): fsGroup: %w", fld, vol.Name, err)
+				}
+			}
 			paths[vol.Name] = p
 		case vol.HostPath != nil:
 			if err := checkHostPath(vol.HostPath); err != nil {
@@ -70,7 +75,12 @@ func setupEmptyDir(path string, src *v1.EmptyDirVolumeSource) error {
 	if err := os.MkdirAll(path, 0o777); err != nil {
 		return fmt.Errorf("create emptyDir: %w", err)
 	}
-	if err := os.Chmod(path, 0o777); err != nil { // as kubelet: writable by any user in the pod
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("stat emptyDir: %w", err)
+	}
+	// As kubelet: writable by any user in the pod; the setgid bit of an fsGroup stays.
+	if err := os.Chmod(path, 0o777|info.Mode()&os.ModeSetgid); err != nil {
 		return fmt.Errorf("chmod emptyDir: %w", err)
 	}
 	if src.Medium != v1.StorageMediumMemory {

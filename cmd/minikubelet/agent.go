@@ -15,6 +15,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 
+	"github.com/minikubelet/minikubelet/cgroups"
 	"github.com/minikubelet/minikubelet/images"
 	"github.com/minikubelet/minikubelet/manifest"
 	"github.com/minikubelet/minikubelet/metrics"
@@ -94,7 +95,16 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	podCgroups, err := cgroups.NewManager(f.CgroupRoot, log)
+	if err != nil {
+		return fmt.Errorf("pod cgroups: %w", err)
+	}
+	memory, err := cgroups.MemoryCapacity()
+	if err != nil {
+		log.Warn("node memory unknown; Burstable containers get oom_score_adj 999", "err", err)
+	}
 	mgr, err := runtime.NewManager(runtime.Config{
+		Cgroups: podCgroups, SeccompDir: filepath.Join(f.RootDir, "seccomp"), MemoryCapacity: memory,
 		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
 		LogDir: f.PodLogsDir, PodDir: filepath.Join(f.RootDir, "pods"),
 		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Observer: measured, Logger: log,

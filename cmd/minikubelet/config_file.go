@@ -42,6 +42,7 @@ func configFields() []configField {
 		{name: "podLogsDir", flag: "pod-logs-dir", path: true},
 		{name: "logging.format", flag: "log-format"},
 		{name: "logging.level", flag: "log-level"},
+		{name: "cgroupRoot", flag: "cgroup-root"},
 		// No KubeletConfiguration field: kubelet has these as flags only, or not at all.
 		{name: "rootDir", flag: "root-dir", path: true},
 		{name: "nodeName", flag: "node-name"},

@@ -49,6 +49,7 @@ type runFlags struct {
 	LogMaxSizeBytes   int64 // LogMaxSize parsed
 	LogMaxFiles       int
 	Socket            string
+	CgroupRoot        string
 }
 
 func parseRunFlags(args []string) (runFlags, error) {
@@ -129,6 +130,7 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.StringVar(&f.LogFormat, "log-format", "text", "text or json (structured either way; no timestamps of our own under journald)")
 	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the unix socket")
 	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
+	fs.StringVar(&f.CgroupRoot, "cgroup-root", "/", "cgroup under which the kubepods cgroup and the pod cgroups are made")
 	fs.DurationVar(&f.RestartBackoff, "container-restart-backoff", 10*time.Second, "first container restart back-off (cap 30x, reset after 60x); for tests")
 	_ = fs.MarkHidden("container-restart-backoff")
 	fs.Usage = func() { fmt.Fprintf(os.Stderr, "Usage: minikubelet run [flags]\n\n%s", fs.FlagUsages()) }

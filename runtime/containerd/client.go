@@ -12,6 +12,8 @@ import (
 
 	containerd "github.com/containerd/containerd"
 	"github.com/containerd/containerd/namespaces"
+
+	"github.com/minikubelet/minikubelet/cgroups"
 )
 
 const (
@@ -62,6 +64,8 @@ type Runtime struct {
 	snapshotter string
 	pulls       PullObserver
 	logs        LogConfig
+	host        specHost
+	cgroups     *cgroups.Host // nil when the host's cgroups could not be read
 	log         *slog.Logger
 }
 
@@ -91,6 +95,17 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	r := &Runtime{client: client, namespace: cfg.Namespace, snapshotter: cfg.Snapshotter,
 		pulls: cfg.Pulls, logs: cfg.Logs, log: cfg.Logger}
+	if h, err := cgroups.DetectHost(); err != nil {
+		r.log.Warn("cannot read the host's cgroups; OOM kills are known only from containerd's events", "err", err)
+	} else {
+		r.cgroups = &h
+		r.host.swapLimit = h.SwapAccounting()
+	}
+	r.host.minOOMScoreAdj = -1000
+	if ok, err := hasCapability(capSysResource); !ok {
+		r.host.minOOMScoreAdj = 0
+		r.log.Warn("without CAP_SYS_RESOURCE no negative oom_score_adj can be set: Guaranteed containers and pause get 0 instead of kubelet's -997 and -998", "err", err)
+	}
 	if err := r.Healthy(ctx); err != nil {
 		client.Close()
 		return nil, err

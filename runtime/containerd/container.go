@@ -62,7 +62,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConf
 		containerd.WithNewSnapshot(id, img),
 		containerd.WithContainerLabels(labels),
 		containerd.WithRuntime(runcRuntime, nil),
-		containerd.WithNewSpec(containerSpecOpts(cfg)...),
+		containerd.WithNewSpec(containerSpecOpts(cfg, r.host)...),
 	)
 	if err != nil {
 		return "", fmt.Errorf("create container %s: %w", cfg.Name, err)
@@ -228,19 +228,50 @@ func (r *Runtime) reap(ctx context.Context, id string) error {
 		labelFinishedAt: formatTime(st.ExitTime),
 		labelExitCode:   strconv.FormatUint(uint64(st.ExitStatus), 10),
 	}
+	if st.ExitStatus == 128+uint32(syscall.SIGKILL) && r.oomKilled(ctx, container) {
+		labels[labelReason] = "OOMKilled"
+	}
 	if _, err := container.SetLabels(ctx, labels); err != nil {
 		return fmt.Errorf("record exit of %s: %w", id, err)
 	}
-	if _, err := task.Delete(ctx); err != nil && !errdefs.IsNotFound(err) {
+	// Like a removal, the delete runs to its end once begun (see removeTimeout).
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
+	defer cancel()
+	if _, err := task.Delete(dctx); err != nil && !errdefs.IsNotFound(err) {
 		return fmt.Errorf("delete task of %s: %w", id, err)
 	}
 	return nil
 }
 
+// oomKilled tells whether the kernel's OOM killer struck in the container's cgroup, which lives
+// until the task is deleted. containerd's OOM event says the same, but only to a listener: this
+// catches a kill while the agent was down, on cgroup v1 and v2 alike.
+func (r *Runtime) oomKilled(ctx context.Context, container containerd.Container) bool {
+	if r.cgroups == nil {
+		return false
+	}
+	spec, err := container.Spec(ctx)
+	if err != nil || spec.Linux == nil || spec.Linux.CgroupsPath == "" {
+		return false
+	}
+	n, err := r.cgroups.OOMKills(spec.Linux.CgroupsPath)
+	if err != nil {
+		r.log.Debug("read OOM kills", "container", container.ID(), "err", err)
+		return false
+	}
+	return n > 0
+}
+
+// removeTimeout bounds a container's removal, which runs on to the end even when its caller is
+// cancelled: a task delete cut short (a pod deleted while its worker was stopping it) can leave the
+// shim running with nothing left to tell it to exit.
+const removeTimeout = time.Minute
+
 // RemoveContainer kills what is left of a container and deletes it with its snapshot. Not found is
 // success.
 func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
-	ctx = r.ctx(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx(ctx)), removeTimeout)
+	defer cancel()
 	container, err := r.client.LoadContainer(ctx, id)
 	if errdefs.IsNotFound(err) {
 		return nil

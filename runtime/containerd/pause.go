@@ -38,7 +38,7 @@ func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid 
 		containerd.WithNewSnapshot(cfg.ID, img),
 		containerd.WithContainerLabels(labels),
 		containerd.WithRuntime(runcRuntime, nil),
-		containerd.WithNewSpec(pauseSpecOpts(cfg)...),
+		containerd.WithNewSpec(pauseSpecOpts(cfg, r.host)...),
 	)
 	if err != nil {
 		return 0, fmt.Errorf("create pause container: %w", err)

@@ -17,9 +17,19 @@ import (
 // capabilities, masked and read-only paths) plus containerd's default seccomp profile, as the CRI
 // plugin gives every container. No I/O happens until containerd applies them.
 
+// specHost is what the spec builders need to know of the host.
+type specHost struct {
+	// swapLimit says the host accounts swap per cgroup (v1 memory.memsw.*, or cgroup v2).
+	swapLimit bool
+	// minOOMScoreAdj is the lowest oom_score_adj runc may set: -1000 with CAP_SYS_RESOURCE, else
+	// 0 (lowering it needs the capability, and runc fails the container when refused).
+	minOOMScoreAdj int
+}
+
 // containerSpecOpts builds an app container's spec: it joins the pause container's network, IPC and
-// UTS namespaces (and PID with shareProcessNamespace) through /proc/PID/ns.
-func containerSpecOpts(cfg runtime.ContainerConfig) []oci.SpecOpts {
+// UTS namespaces (and PID with shareProcessNamespace) through /proc/PID/ns, runs as the resolved
+// user with the securityContext applied, and has the container's limits in the pod's cgroup.
+func containerSpecOpts(cfg runtime.ContainerConfig, host specHost) []oci.SpecOpts {
 	cwd := cfg.WorkingDir
 	if cwd == "" {
 		cwd = "/"
@@ -30,10 +40,15 @@ func containerSpecOpts(cfg runtime.ContainerConfig) []oci.SpecOpts {
 		oci.WithProcessCwd(cwd),
 		withMountsReplacing(bindMounts(cfg.Mounts)),
 		oci.WithAnnotations(map[string]string{groupAnnotation: cfg.SandboxID}),
-		seccomp.WithDefaultProfile(),
 	}
 	if cfg.User != "" {
 		opts = append(opts, oci.WithUser(cfg.User))
+	}
+	opts = append(opts, securitySpecOpts(cfg.Security)...)
+	opts = append(opts, resourceSpecOpts(cfg.Resources, host.swapLimit)...)
+	opts = append(opts, withOOMScoreAdj(cfg.OOMScoreAdj, host.minOOMScoreAdj))
+	if cfg.CgroupParent != "" {
+		opts = append(opts, withCgroupParent(cfg.CgroupParent))
 	}
 	nsPath := func(kind string) string { return fmt.Sprintf("/proc/%d/ns/%s", cfg.SandboxPid, kind) }
 	if cfg.HostNetwork {
@@ -59,7 +74,7 @@ func containerSpecOpts(cfg runtime.ContainerConfig) []oci.SpecOpts {
 
 // pauseSpecOpts builds the pause container's spec: it enters the pinned network namespace and owns
 // fresh IPC, UTS (with the pod's hostname) and PID namespaces.
-func pauseSpecOpts(cfg sandbox.PauseConfig) []oci.SpecOpts {
+func pauseSpecOpts(cfg sandbox.PauseConfig, host specHost) []oci.SpecOpts {
 	opts := []oci.SpecOpts{
 		oci.WithProcessArgs("/pause"),
 		oci.WithProcessCwd("/"),
@@ -81,6 +96,13 @@ func pauseSpecOpts(cfg sandbox.PauseConfig) []oci.SpecOpts {
 	if cfg.HostPID {
 		opts = append(opts, oci.WithHostNamespace(specs.PIDNamespace))
 	}
+	if cfg.CgroupParent != "" {
+		opts = append(opts, withCgroupParent(cfg.CgroupParent))
+	}
+	if len(cfg.Sysctls) > 0 {
+		opts = append(opts, withSysctls(cfg.Sysctls))
+	}
+	opts = append(opts, withOOMScoreAdj(cfg.OOMScoreAdj, host.minOOMScoreAdj))
 	return opts
 }
 

@@ -43,6 +43,8 @@ type agent struct {
 	netnsBase []string // mkl-* netns present before the agent started
 	extraArgs []string // more flags for `minikubelet run`
 	env       []string // more environment for `minikubelet run`
+
+	cgroupRoot string // the agent's --cgroup-root, so its kubepods and pod cgroups are its own
 }
 
 // agentOption changes how startAgent runs the agent.
@@ -82,6 +84,7 @@ func startAgent(t *testing.T, opts ...agentOption) *agent {
 		logPath:   filepath.Join(dir, "agent.log"),
 		netnsBase: mklNetns(t),
 	}
+	a.cgroupRoot = "/minikubelet-e2e-cgroups-" + hosttest.RandHex(t, 4)
 	for _, o := range opts {
 		o(a)
 	}
@@ -93,6 +96,7 @@ func startAgent(t *testing.T, opts ...agentOption) *agent {
 		a.removeEverything()
 		hostNet.Cleanup(t, a.bridge, nil)
 		removeContainerdNamespace(t, a.namespace)
+		removeCgroupRoot(t, a.cgroupRoot)
 		if t.Failed() {
 			a.dumpLog()
 		}
@@ -121,6 +125,7 @@ func (a *agent) launch() {
 		"--pause-binary", built.pause,
 		"--file-check-frequency", "2s",
 		"--log-level", "debug",
+		"--cgroup-root", a.cgroupRoot,
 	}, a.extraArgs...)...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
 	a.cmd.Env = append(os.Environ(), a.env...)
@@ -481,6 +486,9 @@ func (a *agent) assertNothingLeft(podIPs ...string) {
 	}
 	if out, _ := exec.Command("pgrep", "-f", "containerd-shim-runc-v2 -namespace "+a.namespace+" ").Output(); len(out) > 0 {
 		t.Errorf("shims left: %s", out)
+	}
+	for _, dir := range a.podCgroups() {
+		t.Errorf("pod cgroup left: %s", dir)
 	}
 	for _, dir := range []string{"sandboxes", "pods", "logs"} {
 		entries, _ := os.ReadDir(filepath.Join(a.root, dir))
