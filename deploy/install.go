@@ -19,8 +19,8 @@ type Options struct {
 	Root string
 	// Prefix holds bin/minikubelet and lib/minikubelet/pause (default /usr/local).
 	Prefix string
-	// Binary and Pause are the programs to install.
-	Binary, Pause string
+	// Binary, Pause and Logger are the programs to install.
+	Binary, Pause, Logger string
 	// Purge makes Uninstall remove the config, the manifests, the agent's state and the pod logs:
 	// the pods' data.
 	Purge bool
@@ -52,13 +52,13 @@ func (o *Options) systemd() bool {
 	return err == nil
 }
 
-// Install puts the binary, the pause program, the unit, a default config (unless one exists) and
+// Install puts the binary, the pause program, the container logger, the unit, a default config (unless one exists) and
 // the directories in place. Files are replaced atomically, so a running agent keeps its binary.
 // It does not enable or start the service.
 func Install(o Options) error {
 	o.defaults()
-	if o.Binary == "" || o.Pause == "" {
-		return errors.New("install: the minikubelet binary and the pause program are both required")
+	if o.Binary == "" || o.Pause == "" || o.Logger == "" {
+		return errors.New("install: the minikubelet binary, the pause program and the container logger are all required")
 	}
 	l := newLayout(o.Prefix)
 	unitText, err := unit(l.binary)
@@ -79,7 +79,7 @@ func Install(o Options) error {
 	for _, f := range []struct {
 		from, to string
 	}{
-		{o.Binary, l.binary}, {o.Pause, l.pause},
+		{o.Binary, l.binary}, {o.Pause, l.pause}, {o.Logger, l.logger},
 	} {
 		if err := copyFile(f.from, o.at(f.to), 0o755); err != nil {
 			return fmt.Errorf("install: %w", err)
@@ -121,7 +121,7 @@ func Uninstall(o Options) error {
 		}
 	}
 	l := newLayout(o.Prefix)
-	remove := []string{UnitPath, l.binary, l.pause}
+	remove := []string{UnitPath, l.binary, l.pause, l.logger}
 	for _, p := range remove {
 		if err := os.Remove(o.at(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("uninstall: %w", err)

@@ -11,16 +11,16 @@ import (
 )
 
 // programs makes stand-ins for the minikubelet binary and the pause program.
-func programs(t *testing.T) (binary, pause string) {
+func programs(t *testing.T) (binary, pause, logger string) {
 	t.Helper()
 	dir := t.TempDir()
-	binary, pause = filepath.Join(dir, "minikubelet"), filepath.Join(dir, "pause")
-	for p, content := range map[string]string{binary: "agent v1", pause: "pause"} {
+	binary, pause, logger = filepath.Join(dir, "minikubelet"), filepath.Join(dir, "pause"), filepath.Join(dir, "minikubelet-logger")
+	for p, content := range map[string]string{binary: "agent v1", pause: "pause", logger: "logger"} {
 		if err := os.WriteFile(p, []byte(content), 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return binary, pause
+	return binary, pause, logger
 }
 
 func mode(t *testing.T, path string) fs.FileMode {
@@ -39,22 +39,23 @@ func exists(path string) bool {
 
 func TestInstallAndUninstall(t *testing.T) {
 	root := t.TempDir()
-	binary, pause := programs(t)
+	binary, pause, logger := programs(t)
 	var out bytes.Buffer
-	opts := Options{Root: root, Prefix: "/opt/mk", Binary: binary, Pause: pause, Out: &out}
+	opts := Options{Root: root, Prefix: "/opt/mk", Binary: binary, Pause: pause, Logger: logger, Out: &out}
 	if err := Install(opts); err != nil {
 		t.Fatal(err)
 	}
 	at := func(p string) string { return filepath.Join(root, p) }
 
 	for path, want := range map[string]fs.FileMode{
-		"/opt/mk/bin/minikubelet":       0o755,
-		"/opt/mk/lib/minikubelet/pause": 0o755,
-		UnitPath:                        0o644,
-		ConfigPath:                      0o644,
-		ManifestDir:                     fs.ModeDir | 0o755,
-		StateDir:                        fs.ModeDir | 0o700,
-		PodLogsDir:                      fs.ModeDir | 0o755,
+		"/opt/mk/bin/minikubelet":                    0o755,
+		"/opt/mk/lib/minikubelet/pause":              0o755,
+		"/opt/mk/lib/minikubelet/minikubelet-logger": 0o755,
+		UnitPath:    0o644,
+		ConfigPath:  0o644,
+		ManifestDir: fs.ModeDir | 0o755,
+		StateDir:    fs.ModeDir | 0o700,
+		PodLogsDir:  fs.ModeDir | 0o755,
 	} {
 		if got := mode(t, at(path)); got != want {
 			t.Errorf("%s: mode %v, want %v", path, got, want)
@@ -131,8 +132,8 @@ func TestInstallNeedsPrograms(t *testing.T) {
 	if err := Install(Options{Root: t.TempDir()}); err == nil {
 		t.Error("install without programs succeeded")
 	}
-	binary, _ := programs(t)
-	if err := Install(Options{Root: t.TempDir(), Binary: binary, Pause: "/nonexistent/pause"}); err == nil || !strings.Contains(err.Error(), "/nonexistent/pause") {
+	binary, _, logger := programs(t)
+	if err := Install(Options{Root: t.TempDir(), Binary: binary, Pause: "/nonexistent/pause", Logger: logger}); err == nil || !strings.Contains(err.Error(), "/nonexistent/pause") {
 		t.Errorf("install with a missing pause program: %v", err)
 	}
 }

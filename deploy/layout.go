@@ -29,13 +29,14 @@ const (
 
 // layout is where each installed file lives on the target system.
 type layout struct {
-	binary, pause string
+	binary, pause, logger string
 }
 
 func newLayout(prefix string) layout {
 	return layout{
 		binary: filepath.Join(prefix, "bin", "minikubelet"),
 		pause:  filepath.Join(prefix, "lib", "minikubelet", "pause"),
+		logger: filepath.Join(prefix, "lib", "minikubelet", "minikubelet-logger"),
 	}
 }
 
@@ -56,7 +57,8 @@ kind: MinikubeletConfiguration
 staticPodPath: %s
 rootDir: %s
 pauseBinary: %s
+containerLogger: %s
 address: 127.0.0.1
 readOnlyPort: 10255
-`, ManifestDir, StateDir, l.pause)
+`, ManifestDir, StateDir, l.pause, l.logger)
 }

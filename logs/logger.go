@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// LoggerCommand is the hidden subcommand of the minikubelet binary that containerd's runc shim
-// runs as the container's log driver (cio.BinaryIO). The shim passes the URI's query as
-// "key value" arguments in map order, so the whole configuration travels as the value of this
-// one key: `minikubelet container-logger 'path=...&max-size=...&max-files=...'`.
+// LoggerCommand is the one key of the log URI containerd's runc shim turns into the arguments of
+// the container log driver, cmd/minikubelet-logger (cio.BinaryIO). The shim passes the URI's
+// query as "key value" arguments in map order, so the whole configuration travels as the value of
+// this one key: `minikubelet-logger container-logger 'path=...&max-size=...&max-files=...'`.
 const LoggerCommand = "container-logger"
 
 // LoggerConfig is what the container logger needs: where to write and when to rotate.

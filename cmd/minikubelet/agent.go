@@ -54,13 +54,13 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	defer stopDaemon()
 	measured := metrics.New()
-	self, err := os.Executable()
+	logger, err := findLoggerBinary(f.LoggerBinary)
 	if err != nil {
-		return fmt.Errorf("find the minikubelet executable (the container logger): %w", err)
+		return err
 	}
 	rt, err := containerd.Connect(ctx, containerd.Config{
 		Address: address, Namespace: f.Namespace, Pulls: measured, Logger: log,
-		Logs: containerd.LogConfig{Binary: self, MaxSize: f.LogMaxSizeBytes, MaxFiles: f.LogMaxFiles},
+		Logs: containerd.LogConfig{Binary: logger, MaxSize: f.LogMaxSizeBytes, MaxFiles: f.LogMaxFiles},
 	})
 	if err != nil {
 		return err

@@ -52,6 +52,7 @@ func configFields() []configField {
 		{name: "cniBinDirs", flag: "cni-bin-dir", path: true},
 		{name: "bridgeName", flag: "bridge-name"},
 		{name: "pauseBinary", flag: "pause-binary", path: true},
+		{name: "containerLogger", flag: "container-logger", path: true},
 		{name: "stopPodsOnExit", flag: "stop-pods-on-exit"},
 		{name: "socket", flag: "socket", path: true},
 	}

@@ -9,13 +9,13 @@ import (
 	"github.com/minikubelet/minikubelet/deploy"
 )
 
-// installCommand is `minikubelet install`: this binary, the pause program, the systemd unit, a
+// installCommand is `minikubelet install`: this binary, the pause program, the container logger, the systemd unit, a
 // default config and the directories.
 func installCommand(args []string) error {
 	fs := pflag.NewFlagSet("install", pflag.ContinueOnError)
 	opts := deploy.Options{Out: os.Stdout}
 	fs.StringVar(&opts.Root, "root", "/", "install under this directory instead of / (a staging tree)")
-	fs.StringVar(&opts.Prefix, "prefix", deploy.DefaultPrefix, "PREFIX/bin/minikubelet and PREFIX/lib/minikubelet/pause")
+	fs.StringVar(&opts.Prefix, "prefix", deploy.DefaultPrefix, "PREFIX/bin/minikubelet, PREFIX/lib/minikubelet/{pause,minikubelet-logger}")
 	pause := fs.String("pause-binary", "", "the pause program to install (default: found as 'run' finds it)")
 	fs.Usage = func() {
 		fmt.Fprintf(os.Stderr, "Usage: minikubelet install [flags]\n\nInstalls minikubelet as a systemd service; start it with 'systemctl enable --now minikubelet'.\n\n%s", fs.FlagUsages())
@@ -28,6 +28,9 @@ func installCommand(args []string) error {
 		return fmt.Errorf("install: find this binary: %w", err)
 	}
 	if opts.Pause, err = findPauseBinary(*pause); err != nil {
+		return fmt.Errorf("install: %w", err)
+	}
+	if opts.Logger, err = findLoggerBinary(""); err != nil {
 		return fmt.Errorf("install: %w", err)
 	}
 	opts.Binary = exe

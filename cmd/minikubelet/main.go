@@ -9,8 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/minikubelet/minikubelet/logs"
 )
 
 const usage = `minikubelet: run Kubernetes Pod manifests on one host, on containerd.
@@ -77,8 +75,6 @@ func dispatch(ctx context.Context, args []string) error {
 		return installCommand(args[1:])
 	case "uninstall":
 		return uninstallCommand(args[1:])
-	case logs.LoggerCommand: // run by containerd's shim, not by people
-		return containerLoggerCommand(args[1:])
 	case "version", "--version":
 		fmt.Println("minikubelet", version)
 		return nil

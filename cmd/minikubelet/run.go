@@ -38,6 +38,7 @@ type runFlags struct {
 	PodCIDR           string
 	BridgeName        string
 	PauseBinary       string
+	LoggerBinary      string
 	FileCheck         time.Duration
 	LogLevel          string
 	LogFormat         string
@@ -124,6 +125,7 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.StringSliceVar(&f.CNIBinDirs, "cni-bin-dir", []string{"/opt/cni/bin", "/usr/lib/cni"}, "directories of CNI plugins")
 	fs.StringVar(&f.PodCIDR, "pod-cidr", "10.66.0.0/16", "pod IP range of the default CNI config")
 	fs.StringVar(&f.BridgeName, "bridge-name", "mkl0", "bridge of the default CNI config")
+	fs.StringVar(&f.LoggerBinary, "container-logger", "", "the container log driver program containerd's shim runs beside each container (default: 'minikubelet-logger', found as the pause program is)")
 	fs.StringVar(&f.PauseBinary, "pause-binary", "", "the pause program for pod sandboxes (default: 'pause' next to this binary, then ../lib/minikubelet/pause from it, then /usr/lib/minikubelet/pause)")
 	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -164,17 +166,28 @@ func runCommand(ctx context.Context, args []string) error {
 	return runAgent(ctx, f, log)
 }
 
-// findPauseBinary looks for the pause program: the flag, next to this binary, then the install dir.
+// findPauseBinary looks for the pause program.
 func findPauseBinary(flag string) (string, error) {
+	return findHelper(flag, "pause", "--pause-binary")
+}
+
+// findLoggerBinary looks for the container log driver program.
+func findLoggerBinary(flag string) (string, error) {
+	return findHelper(flag, "minikubelet-logger", "--container-logger")
+}
+
+// findHelper looks for one of the agent's helper programs: the flag, next to this binary (bin/ of
+// a build), where `minikubelet install` puts it (../lib/minikubelet/), then /usr/lib/minikubelet.
+// The path is absolute: containerd's shim runs the logger from another directory.
+func findHelper(flag, name, flagName string) (string, error) {
 	if flag != "" {
-		return flag, nil
+		return filepath.Abs(flag)
 	}
 	var tried []string
 	if exe, err := os.Executable(); err == nil {
-		// Beside the binary (bin/ of a build), then where `minikubelet install` puts it.
 		for _, p := range []string{
-			filepath.Join(filepath.Dir(exe), "pause"),
-			filepath.Join(filepath.Dir(exe), "..", "lib", "minikubelet", "pause"),
+			filepath.Join(filepath.Dir(exe), name),
+			filepath.Join(filepath.Dir(exe), "..", "lib", "minikubelet", name),
 		} {
 			if _, err := os.Stat(p); err == nil {
 				return filepath.Clean(p), nil
@@ -182,10 +195,10 @@ func findPauseBinary(flag string) (string, error) {
 			tried = append(tried, filepath.Clean(p))
 		}
 	}
-	p := "/usr/lib/minikubelet/pause"
+	p := filepath.Join("/usr/lib/minikubelet", name)
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	}
 	tried = append(tried, p)
-	return "", fmt.Errorf("no pause program found (tried %s); build it with 'make build' or pass --pause-binary", strings.Join(tried, ", "))
+	return "", fmt.Errorf("no %s program found (tried %s); build it with 'make build' or pass %s", name, strings.Join(tried, ", "), flagName)
 }

@@ -36,12 +36,12 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// LogConfig is the container log driver: containerd's runc shim runs Binary (the agent's own
-// executable) with the logs.LoggerCommand subcommand for every container, so logs keep flowing
+// LogConfig is the container log driver: containerd's runc shim runs Binary (minikubelet-logger)
+// with the logs.LoggerCommand key for every container, so logs keep flowing
 // while the agent is down. The log URI is built here from this configuration only, never from
 // labels or annotations.
 type LogConfig struct {
-	Binary   string // absolute path of the minikubelet executable; needed to start containers
+	Binary   string // absolute path of minikubelet-logger; needed to start containers
 	MaxSize  int64  // rotate at this size (bytes)
 	MaxFiles int    // files kept per container instance, the current one included
 }

@@ -46,6 +46,7 @@ mkdir -p "$share/bin" "$share/tests" "$share/src" "$share/out"
 
 # The helper programs the tests would otherwise compile (the VM has no compilers), and the agent.
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$share/bin/minikubelet" ./cmd/minikubelet
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$share/bin/minikubelet-logger" ./cmd/minikubelet-logger
 CGO_ENABLED=0 go build -trimpath -o "$share/bin/grpchealth" ./test/images/grpchealth
 gcc -static -Os -s -o "$share/bin/pause" sandbox/pause/pause.c
 gcc -static -Os -s -o "$share/bin/zombify" sandbox/pause/testdata/zombify.c

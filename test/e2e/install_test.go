@@ -25,7 +25,7 @@ func TestInstallUninstall(t *testing.T) {
 	run(built.agent, "install", "--root", root, "--pause-binary", built.pause)
 	at := func(p string) string { return filepath.Join(root, p) }
 	for _, p := range []string{
-		"/usr/local/bin/minikubelet", "/usr/local/lib/minikubelet/pause",
+		"/usr/local/bin/minikubelet", "/usr/local/lib/minikubelet/pause", "/usr/local/lib/minikubelet/minikubelet-logger",
 		"/etc/systemd/system/minikubelet.service", "/etc/minikubelet/config.yaml",
 		"/etc/minikubelet/manifests", "/var/lib/minikubelet", "/var/log/pods",
 	} {

@@ -64,6 +64,11 @@ func build(dir string) (artifacts, error) {
 	if err := buildTool(a.agent, "minikubelet", "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", a.agent, "../../cmd/minikubelet"); err != nil {
 		return a, err
 	}
+	// The container log driver, where the agent looks for it: beside the agent.
+	logger := filepath.Join(dir, "minikubelet-logger")
+	if err := buildTool(logger, "minikubelet-logger", "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", logger, "../../cmd/minikubelet-logger"); err != nil {
+		return a, err
+	}
 	if err := buildTool(a.pause, "pause", "gcc", "-static", "-Os", "-s", "-o", a.pause, "../../sandbox/pause/pause.c"); err != nil {
 		return a, err
 	}
