@@ -5,7 +5,7 @@ ROOT    ?= /var/lib/minikubelet
 IMAGES  := _output/images
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build images setup setup-vm run unit test test-vm vm-shell bench bench-peers clean install uninstall
+.PHONY: all build images setup setup-vm run unit test reliability fuzz test-vm vm-shell bench bench-peers clean install uninstall
 
 all: build
 
@@ -57,6 +57,15 @@ unit:
 ## test: set up, then the unit and integration tests (as root, on the real containerd)
 test: setup setup-vm
 	MINIKUBELET_E2E=1 $(GO) test -count=1 -timeout 40m ./...
+
+## reliability: the fault, churn and crash tests at the counts docs/reliability.md reports (as root; long)
+reliability: setup
+	MINIKUBELET_E2E=1 MINIKUBELET_TEST_FULL=1 $(GO) test -count=1 -timeout 180m -run 'Reliability|Crash|Churn|Fault|Stress|Leak' ./test/e2e/...
+
+## fuzz: every fuzz target for FUZZ_EXECS executions each (default 10^6); CI runs each briefly
+FUZZ_EXECS ?= 1000000
+fuzz:
+	scripts/fuzz.sh $(FUZZ_EXECS)
 
 ## test-vm: the integration tests inside a throwaway QEMU VM, so this host is never touched (as root;
 ## the Debian image is built once, about a minute, and cached in _output/vm)

@@ -41,3 +41,18 @@ func Scaled(d time.Duration) time.Duration {
 	}
 	return time.Duration(float64(d) * s)
 }
+
+// FullEnv, set to 1, runs the reliability tests at the counts docs/reliability.md reports (make
+// reliability); CI runs them at smaller counts so the suite stays quick.
+const FullEnv = "MINIKUBELET_TEST_FULL"
+
+// Full reports whether the reliability tests run at their full counts.
+func Full() bool { return os.Getenv(FullEnv) == "1" }
+
+// Count is how many times a reliability test repeats: full under make reliability, else ci.
+func Count(ci, full int) int {
+	if Full() {
+		return full
+	}
+	return ci
+}
