@@ -98,12 +98,20 @@ func (s *Server) runExec(ctx context.Context, conn net.Conn, in *bufio.Reader, c
 	defer stdinW.Close()
 	if req.stdin {
 		opts.Stdin = stdinR
+	} else {
+		// Stdin frames without -i are dropped (writes fail at once) instead of blocking the
+		// reader, which must keep reading to see the client go away.
+		stdinR.CloseWithError(io.ErrClosedPipe)
 	}
 	resize := make(chan runtime.TerminalSize, 1)
 	opts.Resize = resize
 	readerDone := make(chan struct{})
 	defer func() {
-		_ = conn.SetReadDeadline(time.Now()) // ends the reader below; the caller still writes
+		// The process is gone: nothing reads its stdin any more, so a write the reader is blocked
+		// in must fail, and then the deadline ends its frame read. Only then is the caller free to
+		// write the exit frame.
+		stdinR.CloseWithError(io.ErrClosedPipe)
+		_ = conn.SetReadDeadline(time.Now())
 		<-readerDone
 	}()
 	go func() {
