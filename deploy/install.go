@@ -115,6 +115,16 @@ func Install(o Options) error {
 // gone are no error.
 func Uninstall(o Options) error {
 	o.defaults()
+	if o.Purge {
+		// Checked before anything is removed, so the agent is still there to drain the pods.
+		left, err := podsLeft(o.at(StateDir))
+		if err != nil {
+			return fmt.Errorf("uninstall --purge: %w", err)
+		}
+		if len(left) > 0 {
+			return fmt.Errorf("uninstall --purge: pods still exist (%s%s): remove their manifests and wait for the agent to delete them, or stop the agent with --stop-pods-on-exit, then purge", left[0], more(len(left)-1))
+		}
+	}
 	if o.systemd() {
 		if err := systemctl(o.Out, "disable", "--now", unitBaseName); err != nil {
 			fmt.Fprintf(o.Out, "warning: %v\n", err)
@@ -151,6 +161,13 @@ func Uninstall(o Options) error {
 		fmt.Fprintf(o.Out, "removed %s\n", o.at(p))
 	}
 	return nil
+}
+
+func more(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n)
 }
 
 func systemctl(out io.Writer, args ...string) error {

@@ -117,7 +117,18 @@ func TestInstallAndUninstall(t *testing.T) {
 			t.Errorf("uninstall removed %s without --purge", kept)
 		}
 	}
-	// Uninstalling twice is fine; --purge takes the data too.
+	// --purge refuses while a pod has state, removing nothing.
+	err := Uninstall(Options{Root: root, Prefix: "/opt/mk", Purge: true, Out: &out})
+	if err == nil || !strings.Contains(err.Error(), "pods still exist") || !strings.Contains(err.Error(), "/pods/uid") {
+		t.Fatalf("uninstall --purge with a pod on record: %v", err)
+	}
+	if !exists(at(StateDir + "/pods/uid/checkpoint.json")) {
+		t.Fatal("a refused purge removed the pod's state")
+	}
+	// Once the pod is gone, uninstalling twice is fine and --purge takes the data too.
+	if err := os.RemoveAll(at(StateDir + "/pods/uid")); err != nil {
+		t.Fatal(err)
+	}
 	if err := Uninstall(Options{Root: root, Prefix: "/opt/mk", Purge: true, Out: &out}); err != nil {
 		t.Fatal(err)
 	}
