@@ -51,13 +51,16 @@ func (lw *lineWriter) writeRaw(raw []byte) error {
 
 // keep adds output to the tail, a partial entry joining the line it starts.
 func (lw *lineWriter) keep(b []byte) {
+	if len(b) == 0 {
+		return // an empty partial entry adds nothing
+	}
 	n := len(lw.tail)
-	if n > 0 && lw.tail[n-1][len(lw.tail[n-1])-1] != '\n' {
+	if n > 0 && unfinished(lw.tail[n-1]) {
 		lw.tail[n-1] = append(lw.tail[n-1], b...)
 	} else {
 		lw.tail = append(lw.tail, append([]byte(nil), b...))
 	}
-	if int64(len(lw.tail)) > lw.opts.TailLines+1 {
+	if int64(len(lw.tail)-1) > lw.opts.TailLines { // (TailLines+1 overflows at MaxInt64)
 		// One spare slot: the newest may still be unfinished.
 		lw.tail = lw.tail[1:]
 	}
@@ -72,10 +75,10 @@ func (lw *lineWriter) endBacklog() error {
 	lines := lw.tail
 	lw.tail = nil
 	complete := len(lines)
-	if complete > 0 && lines[complete-1][len(lines[complete-1])-1] != '\n' {
+	if complete > 0 && unfinished(lines[complete-1]) {
 		complete-- // an unfinished last line does not count against the tail
 	}
-	start := max(complete-int(lw.opts.TailLines), 0)
+	start := max(complete-int(min(lw.opts.TailLines, int64(complete))), 0)
 	for _, l := range lines[start:] {
 		if _, err := lw.w.Write(l); err != nil {
 			return err
@@ -84,6 +87,9 @@ func (lw *lineWriter) endBacklog() error {
 	}
 	return lw.flush()
 }
+
+// unfinished reports whether a kept line still waits for the rest of a partial entry.
+func unfinished(line []byte) bool { return len(line) == 0 || line[len(line)-1] != '\n' }
 
 // flush pushes what was written to an HTTP client.
 func (lw *lineWriter) flush() error {

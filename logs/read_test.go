@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,7 @@ func TestRead(t *testing.T) {
 		at(2, Stderr, false, "two"),
 	)
 	writeLog(t, path,
+		at(3, Stdout, true, ""), // an empty partial entry (hand-edited files have them) adds nothing
 		at(3, Stdout, true, "thr"),
 		at(3, Stdout, false, "ee"),
 		at(4, Stdout, false, "four"),
@@ -55,6 +57,7 @@ func TestRead(t *testing.T) {
 		{name: "tail 2", opts: ReadOptions{TailLines: 2}, want: "three\nfour\nunfinished"},
 		{name: "tail 0", opts: ReadOptions{TailLines: 0}, want: "unfinished"},
 		{name: "tail beyond", opts: ReadOptions{TailLines: 99}, want: "one\ntwo\nthree\nfour\nunfinished"},
+		{name: "tail max", opts: ReadOptions{TailLines: math.MaxInt64}, want: "one\ntwo\nthree\nfour\nunfinished"},
 		{name: "since", opts: ReadOptions{TailLines: -1, Since: fixedClock().Add(3 * time.Second)}, want: "three\nfour\nunfinished"},
 		{name: "timestamps", opts: ReadOptions{TailLines: 1, Timestamps: true},
 			want: "2026-11-26T00:00:04Z four\n2026-11-26T00:00:05Z unfinished"},
