@@ -45,22 +45,20 @@ func defaultContainer(pod *v1.Pod, container string, note func(string)) string {
 	}
 	first := pod.Spec.Containers[0].Name
 	if len(pod.Spec.Containers) > 1 {
-		names := make([]string, len(pod.Spec.Containers))
-		for i, c := range pod.Spec.Containers {
-			names[i] = c.Name
-		}
-		note(fmt.Sprintf("Defaulted container %q out of: %s", first, strings.Join(names, ", ")))
+		note(fmt.Sprintf("Defaulted container %q out of: %s", first, strings.Join(names(pod.Spec.Containers), ", ")))
 	}
 	return first
 }
 
 // containerNames is "[a b]", as the API server lists them.
-func containerNames(cs []v1.Container) string {
-	names := make([]string, len(cs))
+func containerNames(cs []v1.Container) string { return "[" + strings.Join(names(cs), " ") + "]" }
+
+func names(cs []v1.Container) []string {
+	out := make([]string, len(cs))
 	for i, c := range cs {
-		names[i] = c.Name
+		out[i] = c.Name
 	}
-	return "[" + strings.Join(names, " ") + "]"
+	return out
 }
 
 // serverMessage turns a refusal of the agent into its message alone (kubectl prints the server's
