@@ -50,13 +50,12 @@ func (m *Manager) Setup(pod *v1.Pod) (map[string]string, error) {
 		switch {
 		case vol.EmptyDir != nil:
 			p := filepath.Join(m.podDir(pod.UID), "volumes", "empty-dir", vol.Name)
-			if err := setupEmptyDir(p, vol.EmptyDir); err != nil {
-				return nil, fmt.Errorf("%s (%s): %w", fld, vol.Name, err)
+			var fsGroup *int64
+			if sc := pod.Spec.SecurityContext; sc != nil {
+				fsGroup = sc.FSGroup
 			}
-			if sc := pod.Spec.SecurityContext; sc != nil && sc.FSGroup != nil {
-				if err := setOwnership(p, *sc.FSGroup); err != nil {
-					return nil, fmt.Errorf("%s (%s): fsGroup: %w", fld, vol.Name, err)
-				}
+			if err := setupEmptyDir(p, vol.EmptyDir, fsGroup); err != nil {
+				return nil, fmt.Errorf("%s (%s): %w", fld, vol.Name, err)
 			}
 			paths[vol.Name] = p
 		case vol.HostPath != nil:
@@ -71,17 +70,11 @@ func (m *Manager) Setup(pod *v1.Pod) (map[string]string, error) {
 	return paths, nil
 }
 
-func setupEmptyDir(path string, src *v1.EmptyDirVolumeSource) error {
-	if err := os.MkdirAll(path, 0o777); err != nil {
-		return fmt.Errorf("create emptyDir: %w", err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("stat emptyDir: %w", err)
-	}
-	// As kubelet: writable by any user in the pod; the setgid bit of an fsGroup stays.
-	if err := os.Chmod(path, 0o777|info.Mode()&os.ModeSetgid); err != nil {
-		return fmt.Errorf("chmod emptyDir: %w", err)
+// setupEmptyDir makes the emptyDir once (createEmptyDir) and mounts a tmpfs on it for medium
+// Memory. An existing one is left as it is: its contents are the containers'.
+func setupEmptyDir(path string, src *v1.EmptyDirVolumeSource, fsGroup *int64) error {
+	if err := createEmptyDir(path, fsGroup); err != nil {
+		return err
 	}
 	if src.Medium != v1.StorageMediumMemory {
 		return nil
@@ -90,7 +83,7 @@ func setupEmptyDir(path string, src *v1.EmptyDirVolumeSource) error {
 	if err != nil || mounted {
 		return err
 	}
-	opts := "mode=0777"
+	opts := tmpfsOwnership(fsGroup)
 	if src.SizeLimit != nil && !src.SizeLimit.IsZero() {
 		opts += fmt.Sprintf(",size=%d", src.SizeLimit.Value())
 	}
