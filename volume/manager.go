@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 	v1 "k8s.io/api/core/v1"
@@ -24,8 +25,9 @@ import (
 
 // Manager owns the per-pod volume directories.
 type Manager struct {
-	dir string
-	log *slog.Logger
+	dir              string
+	log              *slog.Logger
+	allowedHostPaths []string // SetAllowedHostPaths; empty allows any
 }
 
 // New creates the pods directory.
@@ -59,10 +61,11 @@ func (m *Manager) Setup(pod *v1.Pod) (map[string]string, error) {
 			}
 			paths[vol.Name] = p
 		case vol.HostPath != nil:
-			if err := checkHostPath(vol.HostPath); err != nil {
+			p, err := m.setupHostPath(pod.UID, vol.Name, vol.HostPath)
+			if err != nil {
 				return nil, fmt.Errorf("%s.hostPath (%s): %w", fld, vol.Name, err)
 			}
-			paths[vol.Name] = vol.HostPath.Path
+			paths[vol.Name] = p
 		default:
 			return nil, fmt.Errorf("%s (%s): volume type not supported by minikubelet yet", fld, vol.Name)
 		}
@@ -103,6 +106,34 @@ func isMountPoint(path string) (bool, error) {
 		return false, fmt.Errorf("stat %s: %w", filepath.Dir(path), err)
 	}
 	return st.Dev != parent.Dev, nil
+}
+
+// setupHostPath checks a hostPath's type and returns the path the containers mount: the host path
+// itself, or, under --allowed-host-paths, a mount of it pinned beneath the allowed directory.
+func (m *Manager) setupHostPath(uid types.UID, name string, hp *v1.HostPathVolumeSource) (string, error) {
+	if len(m.allowedHostPaths) == 0 {
+		return hp.Path, checkHostPath(hp)
+	}
+	prefix, rel, ok := allowedPrefix(m.allowedHostPaths, hp.Path)
+	if !ok {
+		return "", fmt.Errorf("path %s: refused, not under --allowed-host-paths (%s)", hp.Path, strings.Join(m.allowedHostPaths, ", "))
+	}
+	typ := v1.HostPathUnset
+	if hp.Type != nil {
+		typ = *hp.Type
+	}
+	typ, err := createBeneath(prefix, rel, typ)
+	if err != nil {
+		return "", fmt.Errorf("path %s: %w", hp.Path, err)
+	}
+	if err := checkHostPath(&v1.HostPathVolumeSource{Path: hp.Path, Type: &typ}); err != nil {
+		return "", err
+	}
+	target := filepath.Join(m.podDir(uid), "volume-hostpaths", name)
+	if err := pinHostPath(prefix, rel, target); err != nil {
+		return "", fmt.Errorf("path %s: %w", hp.Path, err)
+	}
+	return target, nil
 }
 
 // Teardown unmounts everything of the pod (tmpfs emptyDirs, pinned subPaths) and removes its
