@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckAddress(t *testing.T) {
@@ -155,5 +157,34 @@ func TestRequestBodyLimit(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), req)
 	if read > maxRequestBody {
 		t.Errorf("handler read %d bytes of the body, limit %d", read, maxRequestBody)
+	}
+}
+
+// A client that never finishes its headers is cut off (ReadHeaderTimeout) rather than holding a
+// connection for as long as it likes.
+func TestSlowHeadersAreCutOff(t *testing.T) {
+	s := New(Config{Logger: testLogger(t)}, &fakeSource{})
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	conn, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /pods HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	// Bound the test, far above the server's limit.
+	if err := conn.SetReadDeadline(time.Now().Add(6 * readHeaderTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(conn)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the server kept a connection with unfinished headers open for %v", 6*readHeaderTimeout)
 	}
 }
