@@ -120,14 +120,7 @@ func TestTokenGuardsTCPPort(t *testing.T) {
 
 // Oversized headers are refused by the server before any handler runs.
 func TestRequestHeaderLimit(t *testing.T) {
-	s := New(Config{Logger: testLogger(t)}, &fakeSource{})
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	s := serving(t)
 	url := "http://" + s.Addr().(*net.TCPAddr).String() + "/healthz"
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("X-Big", strings.Repeat("a", maxHeaderBytes+8<<10))
@@ -163,14 +156,7 @@ func TestRequestBodyLimit(t *testing.T) {
 // A client that never finishes its headers is cut off (ReadHeaderTimeout) rather than holding a
 // connection for as long as it likes.
 func TestSlowHeadersAreCutOff(t *testing.T) {
-	s := New(Config{Logger: testLogger(t)}, &fakeSource{})
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	s := serving(t)
 	conn, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -187,4 +173,18 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		t.Fatalf("the server kept a connection with unfinished headers open for %v", 6*readHeaderTimeout)
 	}
+}
+
+// serving is a Server listening on a free loopback port, serving until the test ends.
+func serving(t *testing.T) *Server {
+	t.Helper()
+	s := New(Config{Logger: testLogger(t)}, &fakeSource{})
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return s
 }
