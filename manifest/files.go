@@ -67,8 +67,9 @@ func listManifests(dir string) ([]string, error) {
 
 // readManifest reads a manifest file of at most maxFileSize bytes. A larger file is refused
 // without being read into memory; the error is then a FileError for the whole file. The
-// error wraps fs.ErrNotExist when the file vanished since it was listed.
-func readManifest(path string) ([]byte, error) {
+// error wraps fs.ErrNotExist when the file vanished since it was listed. Unless insecure, a file
+// others could write is refused (checkTrusted).
+func readManifest(path string, insecure bool) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open: %w", err)
@@ -80,6 +81,11 @@ func readManifest(path string) ([]byte, error) {
 	}
 	if !info.Mode().IsRegular() {
 		return nil, FileError{File: path, Message: "not a regular file"}
+	}
+	if !insecure {
+		if err := checkTrusted(path, info); err != nil {
+			return nil, err
+		}
 	}
 	if info.Size() > maxFileSize {
 		return nil, tooLarge(path, info.Size())
@@ -106,7 +112,7 @@ func tooLarge(path string, size int64) FileError {
 // empty (0 bytes), gives one FileError with Document 0; gone reports a file that vanished
 // since it was listed.
 func loadFile(path, nodeName string) (pods []docPod, errs []FileError, gone bool) {
-	data, err := readManifest(path)
+	data, err := readManifest(path, false)
 	return loadResult(path, data, err, nodeName)
 }
 

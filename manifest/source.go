@@ -29,6 +29,9 @@ type Config struct {
 	NodeName     string        // set as spec.nodeName and mixed into derived UIDs
 	ResyncPeriod time.Duration // full relist period; 0 means 20s
 	Logger       *slog.Logger  // nil means slog.Default()
+	// InsecureManifests reads files that group, others or another user than root could write
+	// (--insecure-manifests); they are refused otherwise.
+	InsecureManifests bool
 }
 
 // Source watches a directory of Pod manifests and sends the desired set of pods.
@@ -78,7 +81,7 @@ func (s *Source) Run(ctx context.Context, out chan<- Snapshot) error {
 	pending := false // settle is running
 	dirty := false   // an event came while settle was running
 
-	sc := &scanner{dir: s.cfg.Dir, nodeName: s.cfg.NodeName, log: s.log, prev: accepted{},
+	sc := &scanner{dir: s.cfg.Dir, nodeName: s.cfg.NodeName, insecure: s.cfg.InsecureManifests, log: s.log, prev: accepted{},
 		logged: map[FileError]bool{}, decoded: map[string]decodedFile{}}
 	var last *Snapshot
 	for {
@@ -156,6 +159,7 @@ func (s Snapshot) deepCopy() Snapshot {
 // look accepted. It belongs to one Run.
 type scanner struct {
 	dir, nodeName string
+	insecure      bool // Config.InsecureManifests
 	log           *slog.Logger
 	prev          accepted               // what the last snapshot accepted, per file
 	logged        map[FileError]bool     // the last snapshot's errors, so each is logged once
@@ -203,7 +207,7 @@ func (s *scanner) scan() Snapshot {
 
 // load reads one file and decodes it, unless its content is what was decoded last time.
 func (s *scanner) load(path string) ([]docPod, []FileError, bool) {
-	data, err := readManifest(path)
+	data, err := readManifest(path, s.insecure)
 	if err != nil || len(data) == 0 {
 		delete(s.decoded, path)
 		return loadResult(path, data, err, s.nodeName)

@@ -1,7 +1,8 @@
 // Package server serves the agent's HTTP API on two listeners:
 //
 //   - loopback TCP (--read-only-port): only what kubelet's read-only port serves, the pods with
-//     their status and /healthz (see registerReadOnly);
+//     their status and /healthz (see registerReadOnly); another address only with a bearer
+//     token every request must carry (--authentication-token-file);
 //   - a unix socket (--socket, mode 0600, root only): everything, that is the read-only endpoints
 //     plus what can carry secrets: each pod's events, the manifests refused, container logs, exec,
 //     and pprof with --profiling (see newFullHandler).
@@ -54,8 +55,11 @@ type Source interface {
 
 // Config configures a Server.
 type Config struct {
-	Address string // default "127.0.0.1"
-	Port    int    // 0 picks a free port (tests); the agent passes 10255
+	Address string // default "127.0.0.1"; anything but loopback needs Token
+	// Token, when set, is the bearer token every request to the TCP port must carry. The socket
+	// needs none: only root can connect to it.
+	Token string
+	Port  int // 0 picks a free port (tests); the agent passes 10255
 	// Socket is the path of the unix socket serving the full API; empty serves none (tests).
 	Socket string
 	// Profiling serves Go's /debug/pprof/ endpoints too, on the socket.
@@ -96,8 +100,11 @@ func New(cfg Config, src Source) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, src: src, log: cfg.Logger.With("component", "server"), stopping: make(chan struct{})}
-	s.readOnly = s.newReadOnlyHandler()
-	s.full = s.newFullHandler()
+	s.readOnly = limitBody(s.newReadOnlyHandler())
+	if cfg.Token != "" {
+		s.readOnly = requireToken(cfg.Token, s.readOnly)
+	}
+	s.full = limitBody(s.newFullHandler())
 	return s
 }
 
@@ -117,6 +124,9 @@ func (s *Server) Listen() error {
 	}
 	if s.cfg.Port < 0 || s.cfg.Port > 65535 {
 		return fmt.Errorf("server: invalid port %d", s.cfg.Port)
+	}
+	if err := CheckAddress(s.cfg.Address, s.cfg.Token != ""); err != nil {
+		return fmt.Errorf("server: %w", err)
 	}
 	addr := net.JoinHostPort(s.cfg.Address, strconv.Itoa(s.cfg.Port))
 	ln, err := net.Listen("tcp", addr)
@@ -166,6 +176,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          errorLog,
 	}}
 	listeners := []net.Listener{tcp}
@@ -175,6 +186,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			Handler:           s.full,
 			ReadHeaderTimeout: readHeaderTimeout,
 			IdleTimeout:       idleTimeout,
+			MaxHeaderBytes:    maxHeaderBytes,
 			ErrorLog:          errorLog,
 			BaseContext:       func(net.Listener) context.Context { return ctx },
 		})

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 	v1 "k8s.io/api/core/v1"
@@ -24,8 +25,9 @@ import (
 
 // Manager owns the per-pod volume directories.
 type Manager struct {
-	dir string
-	log *slog.Logger
+	dir              string
+	log              *slog.Logger
+	allowedHostPaths []string // SetAllowedHostPaths; empty allows any
 }
 
 // New creates the pods directory.
@@ -50,20 +52,20 @@ func (m *Manager) Setup(pod *v1.Pod) (map[string]string, error) {
 		switch {
 		case vol.EmptyDir != nil:
 			p := filepath.Join(m.podDir(pod.UID), "volumes", "empty-dir", vol.Name)
-			if err := setupEmptyDir(p, vol.EmptyDir); err != nil {
-				return nil, fmt.Errorf("%s (%s): %w", fld, vol.Name, err)
+			var fsGroup *int64
+			if sc := pod.Spec.SecurityContext; sc != nil {
+				fsGroup = sc.FSGroup
 			}
-			if sc := pod.Spec.SecurityContext; sc != nil && sc.FSGroup != nil {
-				if err := setOwnership(p, *sc.FSGroup); err != nil {
-					return nil, fmt.Errorf("%s (%s): fsGroup: %w", fld, vol.Name, err)
-				}
+			if err := setupEmptyDir(p, vol.EmptyDir, fsGroup); err != nil {
+				return nil, fmt.Errorf("%s (%s): %w", fld, vol.Name, err)
 			}
 			paths[vol.Name] = p
 		case vol.HostPath != nil:
-			if err := checkHostPath(vol.HostPath); err != nil {
+			p, err := m.setupHostPath(pod.UID, vol.Name, vol.HostPath)
+			if err != nil {
 				return nil, fmt.Errorf("%s.hostPath (%s): %w", fld, vol.Name, err)
 			}
-			paths[vol.Name] = vol.HostPath.Path
+			paths[vol.Name] = p
 		default:
 			return nil, fmt.Errorf("%s (%s): volume type not supported by minikubelet yet", fld, vol.Name)
 		}
@@ -71,17 +73,11 @@ func (m *Manager) Setup(pod *v1.Pod) (map[string]string, error) {
 	return paths, nil
 }
 
-func setupEmptyDir(path string, src *v1.EmptyDirVolumeSource) error {
-	if err := os.MkdirAll(path, 0o777); err != nil {
-		return fmt.Errorf("create emptyDir: %w", err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("stat emptyDir: %w", err)
-	}
-	// As kubelet: writable by any user in the pod; the setgid bit of an fsGroup stays.
-	if err := os.Chmod(path, 0o777|info.Mode()&os.ModeSetgid); err != nil {
-		return fmt.Errorf("chmod emptyDir: %w", err)
+// setupEmptyDir makes the emptyDir once (createEmptyDir) and mounts a tmpfs on it for medium
+// Memory. An existing one is left as it is: its contents are the containers'.
+func setupEmptyDir(path string, src *v1.EmptyDirVolumeSource, fsGroup *int64) error {
+	if err := createEmptyDir(path, fsGroup); err != nil {
+		return err
 	}
 	if src.Medium != v1.StorageMediumMemory {
 		return nil
@@ -90,7 +86,7 @@ func setupEmptyDir(path string, src *v1.EmptyDirVolumeSource) error {
 	if err != nil || mounted {
 		return err
 	}
-	opts := "mode=0777"
+	opts := tmpfsOwnership(fsGroup)
 	if src.SizeLimit != nil && !src.SizeLimit.IsZero() {
 		opts += fmt.Sprintf(",size=%d", src.SizeLimit.Value())
 	}
@@ -110,6 +106,34 @@ func isMountPoint(path string) (bool, error) {
 		return false, fmt.Errorf("stat %s: %w", filepath.Dir(path), err)
 	}
 	return st.Dev != parent.Dev, nil
+}
+
+// setupHostPath checks a hostPath's type and returns the path the containers mount: the host path
+// itself, or, under --allowed-host-paths, a mount of it pinned beneath the allowed directory.
+func (m *Manager) setupHostPath(uid types.UID, name string, hp *v1.HostPathVolumeSource) (string, error) {
+	if len(m.allowedHostPaths) == 0 {
+		return hp.Path, checkHostPath(hp)
+	}
+	prefix, rel, ok := allowedPrefix(m.allowedHostPaths, hp.Path)
+	if !ok {
+		return "", fmt.Errorf("path %s: refused, not under --allowed-host-paths (%s)", hp.Path, strings.Join(m.allowedHostPaths, ", "))
+	}
+	typ := v1.HostPathUnset
+	if hp.Type != nil {
+		typ = *hp.Type
+	}
+	typ, err := createBeneath(prefix, rel, typ)
+	if err != nil {
+		return "", fmt.Errorf("path %s: %w", hp.Path, err)
+	}
+	if err := checkHostPath(&v1.HostPathVolumeSource{Path: hp.Path, Type: &typ}); err != nil {
+		return "", err
+	}
+	target := filepath.Join(m.podDir(uid), "volume-hostpaths", name)
+	if err := pinHostPath(prefix, rel, target); err != nil {
+		return "", fmt.Errorf("path %s: %w", hp.Path, err)
+	}
+	return target, nil
 }
 
 // Teardown unmounts everything of the pod (tmpfs emptyDirs, pinned subPaths) and removes its

@@ -58,8 +58,8 @@ func TestSetupEmptyDirOnDisk(t *testing.T) {
 		before func(t *testing.T, path string)
 	}{
 		{name: "fresh"},
-		{name: "existing directory with a narrow mode is opened up", before: func(t *testing.T, path string) {
-			if err := os.MkdirAll(path, 0o700); err != nil {
+		{name: "unfinished directory of a crash is replaced", before: func(t *testing.T, path string) {
+			if err := os.MkdirAll(filepath.Join(filepath.Dir(path), ".new-scratch"), 0o700); err != nil {
 				t.Fatal(err)
 			}
 		}},

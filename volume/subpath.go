@@ -27,7 +27,7 @@ func pinSubPath(root, subPath, target string) error {
 	defer unix.Close(rootFd)
 	fd, err := openBeneath(rootFd, subPath)
 	if errors.Is(err, unix.ENOENT) {
-		if err := mkdirBeneath(rootFd, subPath); err != nil {
+		if err := mkdirBeneath(rootFd, subPath, resolveFlags); err != nil {
 			return err
 		}
 		fd, err = openBeneath(rootFd, subPath)
@@ -39,6 +39,12 @@ func pinSubPath(root, subPath, target string) error {
 		return fmt.Errorf("open beneath the volume: %w", err)
 	}
 	defer unix.Close(fd)
+	return bindFd(fd, target, unix.MS_BIND)
+}
+
+// bindFd bind-mounts the file or directory open at fd onto target (made of the same kind), so
+// that what is mounted is what was opened, whatever its path has become since.
+func bindFd(fd int, target string, flags uintptr) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("stat: %w", err)
@@ -47,7 +53,7 @@ func pinSubPath(root, subPath, target string) error {
 		return err
 	}
 	src := fmt.Sprintf("/proc/self/fd/%d", fd)
-	if err := unix.Mount(src, target, "", unix.MS_BIND, ""); err != nil {
+	if err := unix.Mount(src, target, "", flags, ""); err != nil {
 		return fmt.Errorf("bind-mount onto %s: %w", target, err)
 	}
 	return nil
@@ -61,15 +67,15 @@ func openBeneath(rootFd int, path string) (int, error) {
 }
 
 // mkdirBeneath creates each missing component of path below rootFd, each parent opened with the
-// same no-symlink resolution.
-func mkdirBeneath(rootFd int, path string) error {
+// resolve flags given (resolveFlags for a subPath).
+func mkdirBeneath(rootFd int, path string, resolve uint64) error {
 	parts := strings.Split(filepath.Clean(path), "/")
 	for i := range parts {
 		parent := filepath.Join(parts[:i]...)
 		pfd := rootFd
 		if parent != "" {
 			fd, err := unix.Openat2(rootFd, parent, &unix.OpenHow{
-				Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: resolveFlags})
+				Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: resolve})
 			if err != nil {
 				return fmt.Errorf("open %s beneath the volume: %w", parent, err)
 			}

@@ -95,6 +95,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	volumes.SetAllowedHostPaths(f.AllowedHostPaths)
 	podCgroups, err := cgroups.NewManager(f.CgroupRoot, log)
 	if err != nil {
 		return fmt.Errorf("pod cgroups: %w", err)
@@ -125,8 +126,14 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	tasks := taskGroup{cancel: cancel}
 	defer tasks.wait() // before the runtime connection closes and containerd stops
 	api := &apiSource{pods: mgr, runtime: rt, synced: mgr.Synced()}
+	var token string
+	if f.TokenFile != "" {
+		if token, err = server.ReadTokenFile(f.TokenFile); err != nil {
+			return fmt.Errorf("--authentication-token-file: %w", err)
+		}
+	}
 	srv := server.New(server.Config{
-		Address: f.Address, Port: f.ReadOnlyPort, Socket: f.Socket, Profiling: f.Profiling,
+		Address: f.Address, Token: token, Port: f.ReadOnlyPort, Socket: f.Socket, Profiling: f.Profiling,
 		Metrics: measured.Gatherer(), LogDir: f.PodLogsDir, Exec: rt, Logger: log,
 	}, api)
 	if err := srv.Listen(); err != nil {
@@ -135,7 +142,8 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	log.Info("serving the API", "address", srv.Addr().String(), "socket", f.Socket)
 
 	snapshots := make(chan manifest.Snapshot)
-	source := manifest.NewSource(manifest.Config{Dir: f.ManifestDir, NodeName: f.NodeName, ResyncPeriod: f.FileCheck, Logger: log})
+	source := manifest.NewSource(manifest.Config{Dir: f.ManifestDir, NodeName: f.NodeName, ResyncPeriod: f.FileCheck,
+		InsecureManifests: f.InsecureManifests, Logger: log})
 	tasks.goRun("manifest source", log, func() error { return source.Run(ctx, snapshots) })
 	tasks.goRun("manifest feed", log, func() error {
 		for {

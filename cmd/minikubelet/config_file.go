@@ -55,6 +55,9 @@ func configFields() []configField {
 		{name: "containerLogger", flag: "container-logger", path: true},
 		{name: "stopPodsOnExit", flag: "stop-pods-on-exit"},
 		{name: "socket", flag: "socket", path: true},
+		{name: "authenticationTokenFile", flag: "authentication-token-file", path: true},
+		{name: "insecureManifests", flag: "insecure-manifests"},
+		{name: "allowedHostPaths", flag: "allowed-host-paths", path: true},
 	}
 }
 

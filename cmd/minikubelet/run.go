@@ -51,6 +51,9 @@ type runFlags struct {
 	LogMaxFiles       int
 	Socket            string
 	CgroupRoot        string
+	TokenFile         string
+	InsecureManifests bool
+	AllowedHostPaths  []string
 }
 
 func parseRunFlags(args []string) (runFlags, error) {
@@ -98,6 +101,15 @@ func parseRunFlags(args []string) (runFlags, error) {
 	if f.LogMaxSizeBytes = q.Value(); f.LogMaxSizeBytes <= 0 {
 		return f, fmt.Errorf("--container-log-max-size %q: must be positive", f.LogMaxSize)
 	}
+	if err := server.CheckAddress(f.Address, f.TokenFile != ""); err != nil {
+		return f, fmt.Errorf("--address: %w", err)
+	}
+	for i, p := range f.AllowedHostPaths {
+		if !filepath.IsAbs(p) {
+			return f, fmt.Errorf("--allowed-host-paths %q: want absolute paths", p)
+		}
+		f.AllowedHostPaths[i] = filepath.Clean(p)
+	}
 	if f.LogMaxFiles < 2 {
 		return f, fmt.Errorf("--container-log-max-files %d: must be at least 2", f.LogMaxFiles)
 	}
@@ -130,6 +142,9 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.DurationVar(&f.FileCheck, "file-check-frequency", 20*time.Second, "how often the manifest directory is fully re-read besides watching it")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.LogFormat, "log-format", "text", "text or json (structured either way; no timestamps of our own under journald)")
+	fs.StringVar(&f.TokenFile, "authentication-token-file", "", "file holding the bearer token every request to the TCP port must carry (mode 0600); needed for an --address other than loopback")
+	fs.BoolVar(&f.InsecureManifests, "insecure-manifests", false, "read manifest files that group or others can write, or that a user other than root owns (refused by default: a manifest runs pods as root)")
+	fs.StringSliceVar(&f.AllowedHostPaths, "allowed-host-paths", nil, "if set, hostPath volumes must lie under one of these host directories (symlinks resolved); others are refused")
 	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the unix socket")
 	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
 	fs.StringVar(&f.CgroupRoot, "cgroup-root", "/", "cgroup under which the kubepods cgroup and the pod cgroups are made")

@@ -36,13 +36,8 @@ func podLabels(pod runtime.PodRef) map[string]string {
 	}
 }
 
-// CreateContainer creates one container instance (without starting it) and returns its ID.
-func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConfig) (string, error) {
-	ctx = r.ctx(ctx)
-	img, err := r.client.GetImage(ctx, cfg.Image.Name)
-	if err != nil {
-		return "", fmt.Errorf("container %s: image %s: %w", cfg.Name, cfg.Image.Name, err)
-	}
+// containerLabels are the labels of a container instance: ours only (checkLabels).
+func containerLabels(cfg runtime.ContainerConfig) (map[string]string, error) {
 	labels := podLabels(cfg.Pod)
 	labels[labelKind] = string(cfg.Kind)
 	labels[labelName] = cfg.Name
@@ -54,6 +49,20 @@ func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConf
 	labels[labelImageRef] = truncateLabel(cfg.Image.ID)
 	if cfg.StopSignal != "" {
 		labels[labelStopSignal] = cfg.StopSignal
+	}
+	return labels, checkLabels(labels)
+}
+
+// CreateContainer creates one container instance (without starting it) and returns its ID.
+func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConfig) (string, error) {
+	ctx = r.ctx(ctx)
+	img, err := r.client.GetImage(ctx, cfg.Image.Name)
+	if err != nil {
+		return "", fmt.Errorf("container %s: image %s: %w", cfg.Name, cfg.Image.Name, err)
+	}
+	labels, err := containerLabels(cfg)
+	if err != nil {
+		return "", fmt.Errorf("container %s: %w", cfg.Name, err)
 	}
 	id := newID()
 	_, err = r.client.NewContainer(ctx, id,

@@ -32,6 +32,9 @@ func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid 
 	labels[labelPodCreated] = formatTime(cfg.PodCreated)
 	labels[labelPodStarted] = formatTime(cfg.PodStarted)
 	labels[labelGracePeriod] = strconv.FormatInt(cfg.GracePeriod, 10)
+	if err := checkLabels(labels); err != nil {
+		return 0, fmt.Errorf("pause container: %w", err)
+	}
 	container, err := r.client.NewContainer(ctx, cfg.ID,
 		containerd.WithImageName(cfg.Image),
 		containerd.WithSnapshotter(r.snapshotter),
