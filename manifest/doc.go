@@ -6,6 +6,9 @@
 // recursion), in name order, whose name ends in .yaml, .yml or .json and does not start with a
 // dot; editor leftovers ("x.yaml~", "x.swp", "#x.yaml#") and other names ("x.yaml.bak") are
 // ignored, so a backup never becomes a second pod. A file may hold several YAML documents.
+// An entry with such a name that is not a regular file (a directory, a FIFO, a socket, a
+// device, a dangling symlink or a symlink loop) is refused with its reason, never opened, so
+// it can neither block the scan nor go unnoticed.
 //
 // What it accepts: documents of kind Pod, apiVersion v1, decoded strictly (an unknown or
 // duplicate field refuses the document, as kubectl's validation would), defaulted and

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // maxFileSize is the largest manifest file the source reads. Larger files are refused whole.
@@ -35,9 +36,11 @@ func isEditorFile(name string) bool {
 		(strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#"))
 }
 
-// listManifests returns the absolute paths of the manifest files directly in dir, sorted.
-// Symlinks are followed; anything that is not (or does not point to) a regular file is skipped,
-// and so is a dangling symlink. The error wraps fs.ErrNotExist when dir does not exist.
+// listManifests returns the absolute paths of the entries directly in dir whose names are
+// manifest names, sorted, whatever they are: readManifest refuses, with a reason, the ones that
+// are not (or do not lead to) a regular file, so that a directory, a FIFO or a dangling symlink
+// named like a manifest is reported rather than silently ignored. The error wraps
+// fs.ErrNotExist when dir does not exist.
 func listManifests(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -45,32 +48,30 @@ func listManifests(dir string) ([]string, error) {
 	}
 	var paths []string
 	for _, e := range entries {
-		if !isManifestName(e.Name()) {
-			continue
+		if isManifestName(e.Name()) {
+			paths = append(paths, filepath.Join(dir, e.Name()))
 		}
-		path := filepath.Join(dir, e.Name())
-		switch {
-		case e.Type().IsRegular():
-		case e.Type()&fs.ModeSymlink != 0:
-			info, err := os.Stat(path)
-			if err != nil || !info.Mode().IsRegular() {
-				continue // dangling, or points at a directory or device
-			}
-		default:
-			continue // directories (no recursion), sockets, fifos, devices
-		}
-		paths = append(paths, path)
 	}
 	sort.Strings(paths)
 	return paths, nil
 }
 
-// readManifest reads a manifest file of at most maxFileSize bytes. A larger file is refused
-// without being read into memory; the error is then a FileError for the whole file. The
-// error wraps fs.ErrNotExist when the file vanished since it was listed. Unless insecure, a file
-// others could write is refused (checkTrusted).
+// readManifest reads a manifest file of at most maxFileSize bytes. Anything but a regular file
+// (or a symlink to one) is refused without being opened, so a FIFO or a device never blocks
+// or feeds the scan; a larger file is refused without being read into memory. Unless insecure,
+// a file others could write is refused (checkTrusted). Those errors are a FileError for the
+// whole file. The error wraps fs.ErrNotExist when the entry itself vanished since it was listed
+// (a dangling symlink is refused instead: the link is still there).
 func readManifest(path string, insecure bool) ([]byte, error) {
-	f, err := os.Open(path)
+	if fe, refused, err := checkRegular(path); err != nil || refused {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fe
+	}
+	// O_NONBLOCK: if a FIFO replaced the file since checkRegular, opening it must not wait for a
+	// writer. It changes nothing for a regular file.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}
@@ -80,7 +81,7 @@ func readManifest(path string, insecure bool) ([]byte, error) {
 		return nil, fmt.Errorf("stat: %w", err)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, FileError{File: path, Message: "not a regular file"}
+		return nil, FileError{File: path, Message: "is " + describeMode(info.Mode()) + ", not a regular file; not read"}
 	}
 	if !insecure {
 		if err := checkTrusted(path, info); err != nil {
@@ -99,6 +100,48 @@ func readManifest(path string, insecure bool) ([]byte, error) {
 		return nil, tooLarge(path, -1)
 	}
 	return data, nil
+}
+
+// checkRegular stats path, following symlinks, and explains why it is not a file to read:
+// refused is true with a FileError for a directory, FIFO, socket or device, a dangling symlink
+// or a symlink loop. err wraps fs.ErrNotExist when the entry itself is gone.
+func checkRegular(path string) (fe FileError, refused bool, err error) {
+	info, err := os.Stat(path)
+	if err == nil {
+		if info.Mode().IsRegular() {
+			return FileError{}, false, nil
+		}
+		return FileError{File: path, Message: "is " + describeMode(info.Mode()) + ", not a regular file; not read"}, true, nil
+	}
+	linfo, lerr := os.Lstat(path)
+	if lerr != nil || linfo.Mode()&fs.ModeSymlink == 0 {
+		return FileError{}, false, fmt.Errorf("stat: %w", err) // gone, or unreadable for another reason
+	}
+	target, _ := os.Readlink(path)
+	switch {
+	case errors.Is(err, syscall.ELOOP):
+		return FileError{File: path, Message: fmt.Sprintf("symlink loop (-> %s); not read", target)}, true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return FileError{File: path, Message: fmt.Sprintf("dangling symlink: %s does not exist", target)}, true, nil
+	}
+	return FileError{File: path, Message: fmt.Sprintf("symlink to %s: %v", target, err)}, true, nil
+}
+
+// describeMode names the type of a file that is not a regular one, for error messages.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory (manifest directories are not recursed into)"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "a special file (" + m.Type().String() + ")"
 }
 
 func tooLarge(path string, size int64) FileError {
