@@ -29,7 +29,10 @@
 //   - A bad document never affects the good ones, in its file or others.
 //   - A file that fails (half written, empty, mistyped, too large, unreadable) keeps the pods
 //     it had in the previous snapshot that its good documents do not redefine; its errors say
-//     "the previous version keeps running". Removing the file removes its pods.
+//     "the previous version keeps running". Removing the file removes its pods. With
+//     Config.StateFile this holds across restarts too: the accepted set is saved whenever it
+//     changes, and a file broken while the agent was down keeps the pods of its last good
+//     version (kubelet keeps a static pod's last good version the same way).
 //   - Two documents defining the same namespace/name: a pod already running keeps winning, so
 //     adding a file never replaces a running pod; otherwise the first by file path then
 //     document wins, and the other is refused naming the winner's file.

@@ -32,6 +32,10 @@ type Config struct {
 	// InsecureManifests reads files that group, others or another user than root could write
 	// (--insecure-manifests); they are refused otherwise.
 	InsecureManifests bool
+	// StateFile is where the pods each file last had accepted are kept across restarts, so that
+	// a file broken while the agent was down keeps its pods; "" keeps nothing (a file broken at
+	// start then has no pods).
+	StateFile string
 }
 
 // Source watches a directory of Pod manifests and sends the desired set of pods.
@@ -82,7 +86,8 @@ func (s *Source) Run(ctx context.Context, out chan<- Snapshot) error {
 	dirty := false   // an event came while settle was running
 
 	sc := &scanner{dir: s.cfg.Dir, nodeName: s.cfg.NodeName, insecure: s.cfg.InsecureManifests, log: s.log, prev: accepted{},
-		logged: map[FileError]bool{}, decoded: map[string]decodedFile{}}
+		logged: map[FileError]bool{}, decoded: map[string]decodedFile{}, state: s.cfg.StateFile}
+	sc.restore()
 	var last *Snapshot
 	for {
 		watcher.ensure()
@@ -164,6 +169,37 @@ type scanner struct {
 	prev          accepted               // what the last snapshot accepted, per file
 	logged        map[FileError]bool     // the last snapshot's errors, so each is logged once
 	decoded       map[string]decodedFile // per path, the last content decoded: unchanged files are not decoded again
+	state         string                 // Config.StateFile
+	saved         accepted               // what state holds
+}
+
+// restore starts from the accepted set saved by an earlier run, if there is one: the first scan
+// then treats it as the previous snapshot.
+func (s *scanner) restore() {
+	if s.state == "" {
+		return
+	}
+	a, err := loadAccepted(s.state, s.nodeName)
+	if err != nil {
+		s.log.Error("starting without the last accepted manifests: a manifest broken now loses its pods", "err", err)
+		return
+	}
+	s.prev, s.saved = a, a
+	if len(a) > 0 {
+		s.log.Info("restored the last accepted manifests", "files", len(a), "state", s.state)
+	}
+}
+
+// persist saves the accepted set when it changed since it was last saved.
+func (s *scanner) persist() {
+	if s.state == "" || sameAccepted(s.prev, s.saved) {
+		return
+	}
+	if err := saveAccepted(s.state, s.prev); err != nil {
+		s.log.Error("keep the accepted manifests for the next start", "err", err)
+		return
+	}
+	s.saved = s.prev
 }
 
 // decodedFile is one file's last decoding, valid while its content hashes the same.
@@ -201,6 +237,7 @@ func (s *scanner) scan() Snapshot {
 		}
 		snap, s.prev = merge(results, s.prev)
 	}
+	s.persist()
 	s.logNew(snap.Errors)
 	return snap
 }

@@ -143,7 +143,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 
 	snapshots := make(chan manifest.Snapshot)
 	source := manifest.NewSource(manifest.Config{Dir: f.ManifestDir, NodeName: f.NodeName, ResyncPeriod: f.FileCheck,
-		InsecureManifests: f.InsecureManifests, Logger: log})
+		InsecureManifests: f.InsecureManifests, Logger: log, StateFile: filepath.Join(f.RootDir, "manifest-state", "accepted.json")})
 	tasks.goRun("manifest source", log, func() error { return source.Run(ctx, snapshots) })
 	tasks.goRun("manifest feed", log, func() error {
 		for {
