@@ -28,8 +28,9 @@ type docPod struct {
 // annotations AnnotationConfigSource, AnnotationConfigHash and AnnotationSourceFile set.
 //
 // Documents are split on "---" lines; empty documents (only comments and blank lines) are
-// skipped and not counted, so "document 2" is the second document with content. One bad
-// document never hides the good ones of the same file.
+// skipped and not counted, so "document 2" is the second document with content; a file with
+// no document at all is refused whole. One bad document never hides the good ones of the
+// same file.
 func Decode(file string, data []byte, nodeName string) ([]*v1.Pod, []FileError) {
 	dps, errs := decodeFile(file, data, nodeName)
 	pods := make([]*v1.Pod, 0, len(dps))
@@ -50,6 +51,11 @@ func decodeFile(file string, data []byte, nodeName string) ([]docPod, []FileErro
 	docs, err := splitDocuments(data)
 	if err != nil {
 		return nil, []FileError{{File: file, Message: err.Error()}}
+	}
+	if len(docs) == 0 {
+		// Like an empty file, most often one caught while being written: refusing it keeps the
+		// pods of its previous version.
+		return nil, []FileError{{File: file, Message: "file holds no YAML document (only blank lines, comments or ---); remove the file to remove its pods"}}
 	}
 	var (
 		pods []docPod
@@ -111,21 +117,35 @@ func splitDocuments(data []byte) ([]document, error) {
 	}
 	var docs []document
 	for i, c := range chunks {
+		// The reader keeps a separator line that comes first in a chunk (the file's first line,
+		// or the second of two separators in a row): drop it, so that a "---"-only chunk is
+		// empty and line numbers count from the document's first real line.
+		skipped := 0
+		for isSeparatorLine(c) {
+			_, c, _ = bytes.Cut(c, []byte("\n"))
+			skipped++
+		}
 		if isEmptyDocument(c) {
 			continue
 		}
 		d := document{data: c}
 		if starts != nil {
-			d.line = starts[i]
+			d.line = starts[i] + skipped
 		}
 		docs = append(docs, d)
 	}
 	return docs, nil
 }
 
+// isSeparatorLine reports whether data starts with a "---" document separator line (the
+// reader has refused any with more than a comment after it).
+func isSeparatorLine(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("---"))
+}
+
 // documentStartLines returns the 1-based file line on which each chunk returned by the YAML
 // reader begins. It follows the reader's rule: a line starting with "---" ends the current
-// chunk, and separators with nothing before them yield no chunk.
+// chunk and belongs to none, except that one coming when no chunk is open starts the next chunk.
 func documentStartLines(data []byte) []int {
 	var starts []int
 	open := false
@@ -133,7 +153,7 @@ func documentStartLines(data []byte) []int {
 		if len(line) == 0 {
 			break
 		}
-		if bytes.HasPrefix(line, []byte("---")) {
+		if open && isSeparatorLine(line) {
 			open = false
 			continue
 		}

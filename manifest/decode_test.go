@@ -47,7 +47,7 @@ func TestLoadFileCorpus(t *testing.T) {
 	}{
 		{name: "valid pod", file: "valid-pod.yaml", wantPods: []string{"default/web"}},
 		{name: "json pod", file: "pod.json", wantPods: []string{"tools/json-pod"}},
-		{name: "comments only", file: "comments-only.yaml"},
+		{name: "comments only", file: "comments-only.yaml", want: []wantError{{doc: 0, prefix: "file holds no YAML document"}}},
 		{
 			name: "invalid yaml", file: "invalid-yaml.yaml",
 			want: []wantError{{doc: 1, prefix: "invalid YAML: line 4: did not find expected key"}},
@@ -195,6 +195,31 @@ kind: Pod
 		{doc: 2, prefix: `invalid YAML: line 14: key "name" already set in map`},
 		{doc: 3, field: "apiVersion", prefix: "Required value"},
 	})
+}
+
+// TestDecodeLineNumbersAfterSeparators checks YAML error lines when "---" lines come first in a
+// file or twice in a row: the YAML reader keeps such a line in the next document.
+func TestDecodeLineNumbersAfterSeparators(t *testing.T) {
+	const good = "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: a, image: b}]}\n"
+	const broken = "apiVersion: v1\nkind: Pod\nmetadata: {name: y\n" // the error is on its 3rd line
+	tests := []struct {
+		name string
+		data string
+		want wantError
+	}{
+		{name: "no separator", data: broken, want: wantError{doc: 1, prefix: "invalid YAML: line 3:"}},
+		{name: "leading separator", data: "---\n" + broken, want: wantError{doc: 1, prefix: "invalid YAML: line 4:"}},
+		{name: "two leading separators", data: "---\n---\n" + broken, want: wantError{doc: 1, prefix: "invalid YAML: line 5:"}},
+		{name: "separator then comment", data: "--- # first\n# note\n" + broken, want: wantError{doc: 1, prefix: "invalid YAML: line 5:"}},
+		{name: "after a document", data: good + "---\n" + broken, want: wantError{doc: 2, prefix: "invalid YAML: line 8:"}},
+		{name: "after two separators", data: good + "---\n---\n" + broken, want: wantError{doc: 2, prefix: "invalid YAML: line 9:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errs := Decode("/p/a.yaml", []byte(tt.data), "node-1")
+			checkErrors(t, "/p/a.yaml", errs, []wantError{tt.want})
+		})
+	}
 }
 
 func TestDecodeAnnotatesAcceptedPods(t *testing.T) {
