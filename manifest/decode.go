@@ -50,7 +50,7 @@ func decodeFile(file string, data []byte, nodeName string) ([]docPod, []FileErro
 	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // a UTF-8 byte order mark
 	docs, err := splitDocuments(data)
 	if err != nil {
-		return nil, []FileError{{File: file, Message: err.Error()}}
+		return nil, []FileError{FileError{File: file, Message: err.Error()}.clipped()}
 	}
 	if len(docs) == 0 {
 		// Like an empty file, most often one caught while being written: refusing it keeps the
@@ -65,7 +65,7 @@ func decodeFile(file string, data []byte, nodeName string) ([]docPod, []FileErro
 		pod, derrs := decodeDocument(d.data, d.line, nodeName, file)
 		for _, e := range derrs {
 			e.File, e.Document = file, i+1
-			errs = append(errs, e)
+			errs = append(errs, e.clipped())
 		}
 		if pod != nil {
 			pods = append(pods, docPod{doc: i + 1, pod: pod})
@@ -202,7 +202,7 @@ func decodeDocument(data []byte, startLine int, nodeName, file string) (*v1.Pod,
 	if verrs := Validate(pod); len(verrs) > 0 {
 		errs := make([]FileError, 0, len(verrs))
 		for _, e := range verrs {
-			errs = append(errs, FileError{Field: e.Field, Message: e.ErrorBody()})
+			errs = append(errs, fieldError(e))
 		}
 		return nil, errs
 	}
@@ -228,7 +228,7 @@ func checkTypeMeta(js []byte) []FileError {
 	}
 	if apiVersion != "v1" {
 		e := field.NotSupported(field.NewPath("apiVersion"), apiVersion, []string{"v1"})
-		return []FileError{{Field: e.Field, Message: e.ErrorBody()}}
+		return []FileError{fieldError(e)}
 	}
 	return nil
 }

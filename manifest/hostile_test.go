@@ -39,6 +39,9 @@ func TestHostileCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = append(got, hostile.Case{File: rel, Doc: e.Document, Field: e.Field, Message: e.Message})
+		if len(e.Field) > maxErrorField+64 || len(e.Message) > maxErrorMessage+64 {
+			t.Errorf("%s: error of %d+%d bytes, want at most %d+%d", rel, len(e.Field), len(e.Message), maxErrorField, maxErrorMessage)
+		}
 	}
 	missing, unexpected := hostile.Compare(got)
 	for _, c := range missing {

@@ -108,6 +108,10 @@ var Cases = []Case{
 	{File: "kind-secret.yaml", Doc: 1, Field: "kind", Message: "kind Secret not supported yet"},
 	{File: "label-bad-key.yaml", Doc: 1, Field: "metadata.labels", Message: `Invalid value: "bad key!"`},
 	{File: "latin1.yaml", Message: "not a text file: invalid UTF-8 at offset 46"},
+	// A field path is cut to 512 bytes: 384 from the start, 128 from the end.
+	{File: "long-field.yaml", Doc: 1, Field: strings.Repeat("k", 384) + "...(899488 bytes left out)..." + strings.Repeat("k", 128), Message: "unknown field"},
+	{File: "long-name.yaml", Doc: 1, Field: "metadata.name", Message: `nnnnnnnn": must be no more than 253 characters`},
+	{File: "long-separator.yaml", Message: "invalid YAML: invalid Yaml document separator: ssssssss"},
 	{File: "mode-0000.yaml", Doc: 1, Field: "metadata.name", Message: `Invalid value: "Locked": ` + rfc1123 + "subdomain"},
 	{File: "name-300-chars.yaml", Doc: 1, Field: "metadata.name", Message: "must be no more than 253 characters"},
 	{File: "name-capitals.yaml", Doc: 1, Field: "metadata.name", Message: `Invalid value: "MyPod": ` + rfc1123 + "subdomain"},
@@ -262,6 +266,10 @@ func writeGenerated(dir, _ string) error {
 		{name: "ten-megabytes.yaml", data: []byte(padded(Steady, 10<<20)), perm: 0o644},
 		{name: "env-huge-bad-last.yaml", data: []byte(envPod("hugeenv", 20000)), perm: 0o644},
 		{name: "env-huge-over-limit.yaml", data: []byte(envPod("overlimit", 60000)), perm: 0o644},
+		// Values of 900 kB: the errors must not repeat them whole.
+		{name: "long-name.yaml", data: []byte(strings.Replace(Steady, "name: steady", "name: "+strings.Repeat("n", 900_000), 1)), perm: 0o644},
+		{name: "long-field.yaml", data: []byte(strings.Replace(Steady, "name: steady", "name: longfield", 1) + "? " + strings.Repeat("k", 900_000) + "\n: 1\n"), perm: 0o644},
+		{name: "long-separator.yaml", data: []byte("--- " + strings.Repeat("s", 900_000) + "\n" + Steady), perm: 0o644},
 		// Root reads a mode-0000 file: it is read and validated like any other.
 		{name: "mode-0000.yaml", data: []byte(strings.Replace(Steady, "name: steady", "name: Locked", 1)), perm: 0},
 	}
