@@ -214,7 +214,13 @@ func decodeDocument(data []byte, startLine int, nodeName, file string) (*v1.Pod,
 // checkTypeMeta checks that a document is a mapping declaring apiVersion v1 and kind Pod.
 func checkTypeMeta(js []byte) []FileError {
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(js, &top); err != nil || top == nil {
+	err := json.Unmarshal(js, &top)
+	var typeErr *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &typeErr) {
+		// Not about the shape: e.g. nesting deeper than the decoder allows.
+		return []FileError{{Message: "invalid document: " + err.Error()}}
+	}
+	if err != nil || top == nil {
 		return []FileError{{Message: "document is not a YAML mapping with apiVersion, kind, metadata and spec"}}
 	}
 	apiVersion, errs := stringField(top, "apiVersion")

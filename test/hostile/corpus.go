@@ -71,6 +71,8 @@ var Cases = []Case{
 	{File: "container-name-300.yaml", Doc: 1, Field: "spec.containers[0].name", Message: "must be no more than 63 characters"},
 	{File: "container-name-capitals.yaml", Doc: 1, Field: "spec.containers[0].name", Message: `Invalid value: "Main": ` + rfc1123 + "label"},
 	{File: "deadline-zero.yaml", Doc: 1, Field: "spec.activeDeadlineSeconds", Message: "Invalid value: 0: must be greater than 0"},
+	{File: "deep-nesting-10000.yaml", Doc: 1, Message: "invalid document: invalid character '[' exceeded max depth"},
+	{File: "deep-nesting.yaml", Doc: 1, Message: "invalid YAML: line 4: exceeded max depth of 10000"},
 	{File: "directory.yaml", Message: "is a directory (manifest directories are not recursed into), not a regular file"},
 	{File: "dns-policy-bad.yaml", Doc: 1, Field: "spec.dnsPolicy", Message: `Unsupported value: "Google"`},
 	{File: "dup-of-running.json", Doc: 1, Field: "metadata.name", Message: dupSteady},
@@ -270,6 +272,9 @@ func writeGenerated(dir, _ string) error {
 		{name: "long-name.yaml", data: []byte(strings.Replace(Steady, "name: steady", "name: "+strings.Repeat("n", 900_000), 1)), perm: 0o644},
 		{name: "long-field.yaml", data: []byte(strings.Replace(Steady, "name: steady", "name: longfield", 1) + "? " + strings.Repeat("k", 900_000) + "\n: 1\n"), perm: 0o644},
 		{name: "long-separator.yaml", data: []byte("--- " + strings.Repeat("s", 900_000) + "\n" + Steady), perm: 0o644},
+		// Nesting past the YAML parser's limit, and just within it but past the JSON decoder's.
+		{name: "deep-nesting.yaml", data: []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: deep}\nspec: " + strings.Repeat("[", 400_000) + strings.Repeat("]", 400_000) + "\n"), perm: 0o644},
+		{name: "deep-nesting-10000.yaml", data: []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: deep}\nspec: " + strings.Repeat("[", 10_000) + strings.Repeat("]", 10_000) + "\n"), perm: 0o644},
 		// Root reads a mode-0000 file: it is read and validated like any other.
 		{name: "mode-0000.yaml", data: []byte(strings.Replace(Steady, "name: steady", "name: Locked", 1)), perm: 0},
 	}
