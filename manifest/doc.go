@@ -8,7 +8,8 @@
 // ignored, so a backup never becomes a second pod. A file may hold several YAML documents.
 // An entry with such a name that is not a regular file (a directory, a FIFO, a socket, a
 // device, a dangling symlink or a symlink loop) is refused with its reason, never opened, so
-// it can neither block the scan nor go unnoticed.
+// it can neither block the scan nor go unnoticed; so is a symlink to a kernel pseudo-file
+// (/proc, /sys), which is opened but never read.
 //
 // What it accepts: documents of kind Pod, apiVersion v1, decoded strictly (an unknown or
 // duplicate field refuses the document, as kubectl's validation would), defaulted and

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // maxFileSize is the largest manifest file the source reads. Larger files are refused whole.
@@ -82,6 +84,9 @@ func readManifest(path string, insecure bool) ([]byte, error) {
 	}
 	if !info.Mode().IsRegular() {
 		return nil, FileError{File: path, Message: "is " + describeMode(info.Mode()) + ", not a regular file; not read"}
+	}
+	if fsName := pseudoFilesystem(f); fsName != "" {
+		return nil, FileError{File: path, Message: "is a kernel pseudo-file (" + fsName + "), not a manifest; not read"}
 	}
 	if !insecure {
 		if err := checkTrusted(path, info); err != nil {
@@ -178,4 +183,29 @@ func loadResult(path string, data []byte, err error, nodeName string) (pods []do
 	}
 	pods, errs = decodeFile(path, data, nodeName)
 	return pods, errs, false
+}
+
+// pseudoFilesystem names the kernel pseudo-filesystem f is on, or returns "" for any other. A
+// symlink into /proc or /sys leads to files that look regular but whose reads fail, block
+// (/proc/kmsg) or consume something; they are refused before any read.
+func pseudoFilesystem(f *os.File) string {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
+		return ""
+	}
+	switch st.Type {
+	case unix.PROC_SUPER_MAGIC:
+		return "procfs"
+	case unix.SYSFS_MAGIC:
+		return "sysfs"
+	case unix.DEBUGFS_MAGIC:
+		return "debugfs"
+	case unix.TRACEFS_MAGIC:
+		return "tracefs"
+	case unix.SECURITYFS_MAGIC:
+		return "securityfs"
+	case unix.CGROUP_SUPER_MAGIC, unix.CGROUP2_SUPER_MAGIC:
+		return "cgroupfs"
+	}
+	return ""
 }

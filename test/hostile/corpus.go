@@ -161,7 +161,8 @@ var Cases = []Case{
 	{File: "symlink-to-dev-zero.yaml", Message: "is a character device, not a regular file"},
 	{File: "symlink-to-directory.yaml", Message: "is a directory (manifest directories are not recursed into)"},
 	{File: "symlink-to-fifo.yaml", Message: "is a named pipe (FIFO), not a regular file"},
-	{File: "symlink-to-proc-mem.yaml", Message: "input/output error"},
+	{File: "symlink-to-proc-mem.yaml", Message: "is a kernel pseudo-file (procfs), not a manifest; not read"},
+	{File: "symlink-to-sysfs.yaml", Message: "is a kernel pseudo-file (sysfs), not a manifest; not read"},
 	{File: "ten-megabytes.yaml", Message: "file is 10485760 bytes, over the limit of 1048576 bytes"},
 	{File: "volume-name-dotdot.yaml", Doc: 1, Field: "spec.volumes[0].name", Message: `Invalid value: "../up": ` + rfc1123 + "label"},
 	{File: "yaml-alias-bomb.yaml", Doc: 1, Message: "invalid YAML: document contains excessive aliasing"},
@@ -341,8 +342,10 @@ func writeSymlinks(dir, outside string) error {
 		{"symlink-loop-self.yaml", "symlink-loop-self.yaml"},
 		{"symlink-loop-a.yaml", "symlink-loop-b.yaml"},
 		{"symlink-loop-b.yaml", "symlink-loop-a.yaml"},
-		// Reading a process's memory at offset 0 fails with EIO: a file root cannot read.
+		// Kernel pseudo-files look regular, but a read fails (EIO at offset 0 of a process's
+		// memory), blocks or consumes something: refused unread.
 		{"symlink-to-proc-mem.yaml", "/proc/self/mem"},
+		{"symlink-to-sysfs.yaml", "/sys/kernel/uevent_seqnum"},
 	}
 	for _, l := range links {
 		if err := os.Symlink(l.target, filepath.Join(dir, l.name)); err != nil {
