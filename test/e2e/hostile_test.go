@@ -100,116 +100,144 @@ func removeAllBut(t *testing.T, dir, keep string) {
 	}
 }
 
-// A manifest that was valid and is broken while the agent is down (truncated, emptied, reduced to
-// "---", replaced by binary junk or by a directory) keeps its pod across the restart, untouched,
-// with an error saying the previous version keeps running; repairing the file changes nothing. A
-// file removed while the agent is down does lose its pod. (Kubelet keeps a static pod's last good
-// version; before, the agent removed these pods at start.)
+// A manifest that was valid and is broken (truncated, emptied, reduced to "---", replaced by
+// binary junk or by a directory) keeps its pod untouched, with an error saying the previous
+// version keeps running, whether it breaks while the agent runs or while it is down; repairing
+// the file moves nothing. A file removed while the agent is down does lose its pod. (Kubelet keeps
+// a static pod's last good version; before, the agent removed these pods when it started.)
 func TestReliabilityHostileRestart(t *testing.T) {
 	a := startAgent(t)
-	breaks := map[string]func(path string) error{
-		"victim-truncated": func(path string) error {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(path, data[:len(data)/2], 0o644)
-		},
-		"victim-empty":     func(path string) error { return os.WriteFile(path, nil, 0o644) },
-		"victim-separator": func(path string) error { return os.WriteFile(path, []byte("---\n"), 0o644) },
-		"victim-binary":    func(path string) error { return os.WriteFile(path, []byte("\x7fELF\x02\x01\x01\x00junk"), 0o644) },
-		"victim-directory": func(path string) error {
-			if err := os.Remove(path); err != nil {
-				return err
-			}
-			return os.Mkdir(path, 0o755)
-		},
-	}
 	a.writeManifest(hostile.SteadyFile, hostile.Steady)
-	for name := range breaks {
+	for _, name := range victimNames {
 		a.writeManifest(name+".yaml", sleeperPod(name))
 	}
 	a.writeManifest("removed.yaml", sleeperPod("removed"))
 	before := []*v1.Pod{a.waitRunning("default", hostile.SteadyName)}
-	for name := range breaks {
+	for _, name := range victimNames {
 		before = append(before, a.waitRunning("default", name))
 	}
-	a.waitRunning("default", "removed")
+	removed := a.waitRunning("default", "removed")
+
+	// Broken while the agent runs: watched throughout.
+	start := time.Now()
+	guard := a.guardPods(append(before, removed)...)
+	a.breakVictims()
+	a.waitVictimsKept()
+	a.repairVictims()
+	a.checkGuard(guard, "broken while running")
+	t.Logf("broken while the agent runs: %d files kept their pods, in %s", len(victimNames), time.Since(start).Round(time.Millisecond))
 
 	rounds := testenv.Count(1, 5)
 	for round := 1; round <= rounds; round++ {
 		start := time.Now()
 		a.stop()
-		for name, breakFile := range breaks {
-			if err := breakFile(filepath.Join(a.manifests, name+".yaml")); err != nil {
-				t.Fatalf("break %s: %v", name, err)
-			}
-		}
+		a.breakVictims()
 		if round == 1 {
 			a.removeManifest("removed.yaml")
 		}
 		a.start()
-		a.eventually("each broken manifest reported, its pod kept", func() (bool, string) {
-			kept := 0
-			errs := a.manifestErrors()
-			for _, e := range errs {
-				if strings.HasPrefix(filepath.Base(e.File), "victim-") && strings.HasSuffix(e.Message, "the previous version keeps running") {
-					kept++
-				}
-			}
-			return kept == len(breaks), fmt.Sprintf("%v", errs)
-		})
+		a.waitVictimsKept()
 		a.waitGone("default", "removed")
 		for _, was := range before {
 			if problem := untouched(was, a.waitRunning(was.Namespace, was.Name), ""); problem != "" {
 				t.Errorf("round %d, after the restart: %s", round, problem)
 			}
 		}
-		// Repairing the files (the same content as before) must not move anything either.
 		guard := a.guardPods(before...)
-		for name := range breaks {
-			a.repairManifest(name+".yaml", sleeperPod(name))
-		}
-		a.eventually("no manifest error once the files are repaired", func() (bool, string) {
-			errs := a.manifestErrors()
-			return len(errs) == 0, fmt.Sprintf("%v", errs)
-		})
-		_, problems, others, err := guard.stop()
-		if err != nil {
-			t.Error(err)
-		}
-		for _, p := range problems {
-			t.Errorf("round %d, repairing the files: %s", round, p)
-		}
-		if len(others) > 0 {
-			t.Errorf("round %d: new pods %v", round, others)
-		}
-		t.Logf("round %d/%d: %d broken files kept their pods across a restart, in %s", round, rounds, len(breaks), time.Since(start).Round(time.Millisecond))
+		a.repairVictims()
+		a.checkGuard(guard, fmt.Sprintf("round %d, repairing the files", round))
+		t.Logf("round %d/%d: %d files broken while the agent was down kept their pods, in %s", round, rounds, len(victimNames), time.Since(start).Round(time.Millisecond))
 	}
 	if n := len(a.pods()); n != len(before) {
 		t.Errorf("%d pods at the end, want %d", n, len(before))
 	}
 }
 
-// repairManifest puts content in place of whatever the entry name is now, a file or a directory,
-// atomically: the agent never sees the name missing, which would remove its pods.
-func (a *agent) repairManifest(name, content string) {
+// victimNames are the pods (and files NAME.yaml) that breakVictims breaks, one way each.
+var victimNames = []string{"victim-truncated", "victim-empty", "victim-separator", "victim-binary", "victim-directory"}
+
+// breakVictims breaks each victim's file its way. The name never goes missing, not even for a
+// moment (that would rightly remove its pod): files are rewritten in place, and the directory
+// is swapped in atomically.
+func (a *agent) breakVictims() {
 	a.t.Helper()
+	for _, name := range victimNames {
+		path := filepath.Join(a.manifests, name+".yaml")
+		var err error
+		switch name {
+		case "victim-truncated":
+			err = os.WriteFile(path, []byte(sleeperPod(name)[:len(sleeperPod(name))/2]), 0o644)
+		case "victim-empty":
+			err = os.WriteFile(path, nil, 0o644)
+		case "victim-separator":
+			err = os.WriteFile(path, []byte("---\n"), 0o644)
+		case "victim-binary":
+			err = os.WriteFile(path, []byte("\x7fELF\x02\x01\x01\x00junk"), 0o644)
+		case "victim-directory":
+			err = a.swapIn(name+".yaml", func(tmp string) error { return os.Mkdir(tmp, 0o755) })
+		}
+		if err != nil {
+			a.t.Fatalf("break %s: %v", name, err)
+		}
+	}
+}
+
+// waitVictimsKept waits until /errors reports every victim's file with its pod kept.
+func (a *agent) waitVictimsKept() {
+	a.t.Helper()
+	a.eventually("each broken manifest reported, its pod kept", func() (bool, string) {
+		kept := 0
+		errs := a.manifestErrors()
+		for _, e := range errs {
+			if strings.HasPrefix(filepath.Base(e.File), "victim-") && strings.HasSuffix(e.Message, "the previous version keeps running") {
+				kept++
+			}
+		}
+		return kept == len(victimNames), fmt.Sprintf("%v", errs)
+	})
+}
+
+// repairVictims writes back each victim's original manifest and waits until no error is left.
+func (a *agent) repairVictims() {
+	a.t.Helper()
+	for _, name := range victimNames {
+		content := sleeperPod(name)
+		if err := a.swapIn(name+".yaml", func(tmp string) error { return os.WriteFile(tmp, []byte(content), 0o644) }); err != nil {
+			a.t.Fatalf("repair %s: %v", name, err)
+		}
+	}
+	a.eventually("no manifest error once the files are repaired", func() (bool, string) {
+		errs := a.manifestErrors()
+		return len(errs) == 0, fmt.Sprintf("%v", errs)
+	})
+}
+
+// checkGuard stops a guard and fails the test for whatever it saw.
+func (a *agent) checkGuard(g *podGuard, when string) {
+	a.t.Helper()
+	_, problems, others, err := g.stop()
+	if err != nil {
+		a.t.Errorf("%s: %v", when, err)
+	}
+	for _, p := range problems {
+		a.t.Errorf("%s: %s", when, p)
+	}
+	if len(others) > 0 {
+		a.t.Errorf("%s: new pods %v", when, others)
+	}
+}
+
+// swapIn replaces the manifest directory entry name with what make creates at a temporary
+// name, atomically whatever either is (a file cannot be renamed over a directory, but two names
+// can be exchanged), then removes what name was.
+func (a *agent) swapIn(name string, make func(tmp string) error) error {
 	path := filepath.Join(a.manifests, name)
-	info, err := os.Lstat(path)
-	if err != nil || !info.IsDir() {
-		a.writeManifest(name, content)
-		return
+	tmp := filepath.Join(a.manifests, "."+name+".swap")
+	if err := make(tmp); err != nil {
+		return err
 	}
-	tmp := filepath.Join(a.manifests, "."+name+".tmp")
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		a.t.Fatal(err)
-	}
-	// A file cannot be renamed over a directory; swapping the two names is atomic.
 	if err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, path, unix.RENAME_EXCHANGE); err != nil {
-		a.t.Fatalf("swap %s for a file: %v", name, err)
+		return fmt.Errorf("swap %s in: %w", name, err)
 	}
-	if err := os.RemoveAll(tmp); err != nil {
-		a.t.Fatal(err)
-	}
+	return os.RemoveAll(tmp)
 }
