@@ -147,15 +147,9 @@ func TestContainerdRestart(t *testing.T) {
 
 	// While containerd is down, /healthz says so (and systemd's watchdog pings stop).
 	d.stop(t)
-	a.eventually("/healthz reports containerd down", func() (bool, string) {
-		body, code, err := a.get("/healthz")
-		return err == nil && code == 500 && strings.Contains(body, "containerd"), fmt.Sprintf("%d %q %v", code, body, err)
-	})
+	a.waitHealthz(500, "containerd")
 	d.start(t)
-	a.eventually("/healthz passes again", func() (bool, string) {
-		body, code, err := a.get("/healthz")
-		return err == nil && code == 200, fmt.Sprintf("%d %q %v", code, body, err)
-	})
+	a.waitHealthz(200, "")
 	after := a.waitRunning("default", "steady")
 	if after.Status.ContainerStatuses[0].ContainerID != before.Status.ContainerStatuses[0].ContainerID || after.Status.ContainerStatuses[0].RestartCount != 0 {
 		t.Errorf("the container changed over a containerd restart: %s", describe(after))
@@ -220,10 +214,16 @@ func (d *privateContainerd) start(t *testing.T) {
 
 func (d *privateContainerd) stop(t *testing.T) {
 	t.Helper()
+	d.signal(t, syscall.SIGTERM)
+}
+
+// signal ends the test's containerd with sig and waits for it to exit.
+func (d *privateContainerd) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
 	if d.cmd == nil {
 		return
 	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	_ = d.cmd.Process.Signal(sig)
 	_ = d.cmd.Wait()
 	d.cmd = nil
 }
