@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -204,7 +205,11 @@ func (w *podWorker) saveCheckpoint(pod *v1.Pod, manifestUID types.UID) {
 		Backoff: w.restarts.Records(), Terminal: w.terminal, Probes: w.savedProbes,
 	})
 	if err != nil {
+		// Left unsaved: the next sync tries again. Until then an agent restart would forget the
+		// pod's back-off and probe results, which the user should hear of, not only the log.
 		w.log.Error("save pod checkpoint", "err", err)
+		w.event(pod, "", v1.EventTypeWarning, "FailedCheckpoint",
+			fmt.Sprintf("Saving the pod's checkpoint failed; an agent restart now would forget its restart back-off and probe results: %v", err))
 		return
 	}
 	w.saved = true
