@@ -48,8 +48,12 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	defer stop()
 	var daemon taskGroup // containerd, if the agent runs its own: stopped last
 	defer daemon.wait()
-	address, stopDaemon, err := ensureContainerd(f, log, &daemon)
+	address, stopDaemon, err := ensureContainerd(sigCtx, f, log, &daemon)
 	if err != nil {
+		if sigCtx.Err() != nil {
+			log.Info("stopped before containerd answered", "err", err)
+			return nil
+		}
 		return err
 	}
 	defer stopDaemon()
@@ -186,9 +190,13 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	return nil
 }
 
-// ensureContainerd returns the address of a containerd that answers: the configured one, the
-// agent's own from an earlier run, or a new child the agent supervises.
-func ensureContainerd(f runFlags, log *slog.Logger, tasks *taskGroup) (string, func(), error) {
+// ensureContainerd returns the address of a containerd that answers: the one the user named,
+// once it answers; else the default one, the agent's own from an earlier run, or a new child the
+// agent supervises.
+func ensureContainerd(ctx context.Context, f runFlags, log *slog.Logger, tasks *taskGroup) (string, func(), error) {
+	if f.ContainerdNamed {
+		return f.ContainerdAddress, func() {}, waitForContainerd(ctx, f, log)
+	}
 	if containerd.Answers(f.ContainerdAddress) {
 		return f.ContainerdAddress, func() {}, nil
 	}

@@ -28,6 +28,7 @@ type runFlags struct {
 	ManifestDir       string
 	RootDir           string
 	ContainerdAddress string
+	ContainerdNamed   bool // the address was given (flag or config file): wait for it, never run our own
 	Namespace         string
 	Address           string
 	ReadOnlyPort      int
@@ -70,6 +71,7 @@ func parseRunFlags(args []string) (runFlags, error) {
 			return f, err
 		}
 	}
+	f.ContainerdNamed = fs.Changed("containerd-address")
 	// kubelet's containerRuntimeEndpoint is a URL; the flag is a path. Accept both.
 	f.ContainerdAddress = strings.TrimPrefix(f.ContainerdAddress, "unix://")
 	var err error
@@ -123,7 +125,7 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.StringVar(&f.Config, "config", "", "YAML config file with the same settings as these flags (KubeletConfiguration's names); flags given on the command line override it")
 	fs.StringVar(&f.ManifestDir, "pod-manifest-path", "/etc/minikubelet/manifests", "directory of Pod manifests (*.yaml, *.yml, *.json)")
 	fs.StringVar(&f.RootDir, "root-dir", defaultRootDir, "directory for the agent's state")
-	fs.StringVar(&f.ContainerdAddress, "containerd-address", defaultContainerdAddress, "containerd's socket; if nothing answers there, the agent runs its own containerd under --root-dir")
+	fs.StringVar(&f.ContainerdAddress, "containerd-address", defaultContainerdAddress, "containerd's socket; given, the agent waits for it to answer; left at its default, if nothing answers there, the agent runs its own containerd under --root-dir")
 	fs.StringVar(&f.Namespace, "containerd-namespace", defaultNamespace, "containerd namespace for everything the agent creates")
 	fs.StringVar(&f.Address, "address", "127.0.0.1", "IP address the HTTP API listens on")
 	fs.IntVar(&f.ReadOnlyPort, "read-only-port", 10255, "port of the read-only HTTP API (/pods, /healthz, /metrics)")
