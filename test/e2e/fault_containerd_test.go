@@ -1,7 +1,12 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -60,6 +65,76 @@ func TestFaultContainerdKilled(t *testing.T) {
 		cs := p.Status.ContainerStatuses[0]
 		return cs.RestartCount == 1 && cs.State.Running != nil
 	})
+}
+
+// containerd absent when the agent starts (a host that brings containerd up after it) and appearing
+// later: meanwhile /healthz answers 500 naming it and the agent does nothing (no sandbox, no IP,
+// no containerd of its own in place of the one it was given); then the pod it ran before is adopted
+// as it was and the pod added meanwhile starts.
+func TestFaultContainerdAbsentAtStart(t *testing.T) {
+	requireE2E(t)
+	absent := time.Duration(testenv.Count(5, 20)) * time.Second
+	d := startContainerd(t, t.TempDir())
+	a := startAgent(t, withFlags("--containerd-address", d.address))
+	a.writeManifest("old.yaml", sleeperPod("old"))
+	old := a.waitRunning("default", "old")
+	a.stop()
+	d.stop(t)
+	a.writeManifest("new.yaml", sleeperPod("new"))
+	sandboxes, leases := dirNames(t, filepath.Join(a.root, "sandboxes")), dirNames(t, filepath.Dir(a.ipamLease(old.Status.PodIP)))
+
+	a.launch()
+	answered := 0
+	for until := time.Now().Add(absent); time.Now().Before(until); time.Sleep(200 * time.Millisecond) { // poll interval
+		select {
+		case err := <-a.exited:
+			a.exited <- err
+			t.Fatalf("the agent exited while containerd was absent: %v", err)
+		default:
+		}
+		body, code, err := a.get("/healthz")
+		if err != nil {
+			continue // not listening yet
+		}
+		answered++
+		if code != 500 || !strings.Contains(body, d.address) {
+			t.Fatalf("/healthz while containerd is absent: %d %q, want 500 naming %s", code, body, d.address)
+		}
+		if got := dirNames(t, filepath.Join(a.root, "sandboxes")); !slices.Equal(got, sandboxes) {
+			t.Fatalf("sandboxes changed while containerd was absent: %v -> %v", sandboxes, got)
+		}
+		if got := dirNames(t, filepath.Dir(a.ipamLease(old.Status.PodIP))); !slices.Equal(got, leases) {
+			t.Fatalf("IPAM leases changed while containerd was absent: %v -> %v", leases, got)
+		}
+	}
+	if answered == 0 {
+		t.Fatal("/healthz never answered while containerd was absent")
+	}
+	if _, err := os.Stat(filepath.Join(a.root, "containerd")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the agent started a containerd of its own in place of the one it was given: %v", err)
+	}
+	t.Logf("containerd absent for %s: /healthz answered 500 %d times, nothing done", absent, answered)
+
+	d.start(t)
+	a.waitHealthz(200, "")
+	a.waitRunning("default", "new")
+	if got := a.waitRunning("default", "old"); podDrift(old, got) != "" {
+		t.Errorf("the pod run before changed: %s", podDrift(old, got))
+	}
+}
+
+// dirNames lists the names in dir, sorted; none when it does not exist.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
 
 // kill ends the test's containerd with SIGKILL, as a crash or the OOM killer would; its shims and
