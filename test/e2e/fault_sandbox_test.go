@@ -32,6 +32,7 @@ func TestFaultPauseKilled(t *testing.T) {
 		a.waitRunning("default", name)
 	}
 	restarts := map[string]int32{}
+	var ips []string
 	for i := range kills {
 		name := names[i%podCount]
 		before := a.waitRunning("default", name)
@@ -42,6 +43,7 @@ func TestFaultPauseKilled(t *testing.T) {
 			cs := p.Status.ContainerStatuses[0]
 			return p.Status.Phase == v1.PodRunning && condition(p, v1.PodReady) && cs.RestartCount == restarts[name] && cs.State.Running != nil
 		})
+		ips = append(ips, before.Status.PodIP, after.Status.PodIP)
 		newSandbox := a.sandboxID(after)
 		if newSandbox == oldSandbox {
 			t.Fatalf("kill %d: pod %s kept sandbox %s after its pause died", i+1, name, oldSandbox)
@@ -57,6 +59,13 @@ func TestFaultPauseKilled(t *testing.T) {
 		}
 	}
 	t.Logf("%d pause SIGKILLs across %d pods: each pod got a new sandbox and one container restart per kill, old netns and IPs released", kills, podCount)
+	for _, name := range names {
+		a.removeManifest(name + ".yaml")
+	}
+	for _, name := range names {
+		a.waitGone("default", name)
+	}
+	a.assertNothingLeft(ips...)
 }
 
 // A pod's shim SIGKILLed (containerd's TestShutdownShimWhenPauseExitsBeforeWorkload, CRI-O's restore
@@ -68,6 +77,7 @@ func TestFaultShimKilled(t *testing.T) {
 	a := startAgent(t)
 	a.writeManifest("always.yaml", sleeperPod("always"))
 	a.writeManifest("never.yaml", strings.Replace(sleeperPod("never"), "spec:\n", "spec:\n  restartPolicy: Never\n", 1))
+	var ips []string
 	for _, tc := range []struct {
 		name string
 		want func(*v1.Pod) bool
@@ -88,6 +98,7 @@ func TestFaultShimKilled(t *testing.T) {
 		},
 	} {
 		pod := a.waitRunning("default", tc.name)
+		ips = append(ips, pod.Status.PodIP)
 		sandbox := a.sandboxID(pod)
 		a.killPID(a.shimPID(sandbox))
 		after := a.waitPod("default", tc.name, "sees the container exit and applies its restart policy", tc.want)
@@ -105,6 +116,12 @@ func TestFaultShimKilled(t *testing.T) {
 		stray := a.strayShims()
 		return len(stray) == 0, fmt.Sprintf("shims serving no running task: %v", stray)
 	})
+	ips = append(ips, a.waitRunning("default", "always").Status.PodIP)
+	a.removeManifest("always.yaml")
+	a.removeManifest("never.yaml")
+	a.waitGone("default", "always")
+	a.waitGone("default", "never")
+	a.assertNothingLeft(ips...)
 }
 
 // A pod's network namespace unmounted and removed behind the agent's back (CRI-O's network.bats):
