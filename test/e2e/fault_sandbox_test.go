@@ -71,26 +71,26 @@ func TestFaultPauseKilled(t *testing.T) {
 // A pod's shim SIGKILLed (containerd's TestShutdownShimWhenPauseExitsBeforeWorkload, CRI-O's restore
 // tests). The agent runs a pod's containers in one shim (the runc v2 group), so the pause dies with
 // it: containerd reports the container exited 137, the agent restarts it under the pod's policy in a
-// new sandbox (restartPolicy Always) or lets the pod fail (Never), releases the old sandbox, and no
-// shim is left over that serves no live task.
+// new sandbox (restartPolicy Always, and OnFailure since 137 is a failure) or lets the pod fail
+// (Never), releases the old sandbox, and no shim is left over that serves no live task.
 func TestFaultShimKilled(t *testing.T) {
 	a := startAgent(t)
 	a.writeManifest("always.yaml", sleeperPod("always"))
+	a.writeManifest("onfailure.yaml", strings.Replace(sleeperPod("onfailure"), "spec:\n", "spec:\n  restartPolicy: OnFailure\n", 1))
 	a.writeManifest("never.yaml", strings.Replace(sleeperPod("never"), "spec:\n", "spec:\n  restartPolicy: Never\n", 1))
+	restarted := func(p *v1.Pod) bool {
+		cs := p.Status.ContainerStatuses[0]
+		return cs.RestartCount == 1 && cs.State.Running != nil && condition(p, v1.PodReady)
+	}
+	lastRun := func(cs v1.ContainerStatus) *v1.ContainerStateTerminated { return cs.LastTerminationState.Terminated }
 	var ips []string
 	for _, tc := range []struct {
 		name string
 		want func(*v1.Pod) bool
 		last func(v1.ContainerStatus) *v1.ContainerStateTerminated
 	}{
-		{
-			name: "always",
-			want: func(p *v1.Pod) bool {
-				cs := p.Status.ContainerStatuses[0]
-				return cs.RestartCount == 1 && cs.State.Running != nil && condition(p, v1.PodReady)
-			},
-			last: func(cs v1.ContainerStatus) *v1.ContainerStateTerminated { return cs.LastTerminationState.Terminated },
-		},
+		{name: "always", want: restarted, last: lastRun},
+		{name: "onfailure", want: restarted, last: lastRun},
 		{
 			name: "never",
 			want: func(p *v1.Pod) bool { return p.Status.Phase == v1.PodFailed },
@@ -116,11 +116,13 @@ func TestFaultShimKilled(t *testing.T) {
 		stray := a.strayShims()
 		return len(stray) == 0, fmt.Sprintf("shims serving no running task: %v", stray)
 	})
-	ips = append(ips, a.waitRunning("default", "always").Status.PodIP)
-	a.removeManifest("always.yaml")
-	a.removeManifest("never.yaml")
-	a.waitGone("default", "always")
-	a.waitGone("default", "never")
+	for _, name := range []string{"always", "onfailure"} {
+		ips = append(ips, a.waitRunning("default", name).Status.PodIP)
+	}
+	for _, name := range []string{"always", "onfailure", "never"} {
+		a.removeManifest(name + ".yaml")
+		a.waitGone("default", name)
+	}
 	a.assertNothingLeft(ips...)
 }
 
