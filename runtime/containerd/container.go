@@ -12,6 +12,7 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd"
+	"github.com/containerd/containerd/api/services/tasks/v1"
 	"github.com/containerd/containerd/cio"
 	"github.com/containerd/containerd/errdefs"
 	"github.com/moby/sys/signal"
@@ -276,6 +277,19 @@ func (r *Runtime) oomKilled(ctx context.Context, container containerd.Container)
 // shim running with nothing left to tell it to exit.
 const removeTimeout = time.Minute
 
+// deleteTaskless asks containerd to delete the task of a container whose shim reports none. When
+// containerd died while it was creating the task, it finds the shim again on restart, but the shim
+// holds no task (or only one it finished creating after containerd had gone): container.Task says
+// not found and nothing would ever tell that shim to exit. The task service's delete does, through
+// containerd's own record of the shim. Not found (no such shim either) is success.
+func (r *Runtime) deleteTaskless(ctx context.Context, id string) error {
+	_, err := r.client.TaskService().Delete(ctx, &tasks.DeleteTaskRequest{ContainerID: id})
+	if err = errdefs.FromGRPC(err); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("delete the shim of %s, which has no task: %w", id, err)
+	}
+	return nil
+}
+
 // RemoveContainer kills what is left of a container and deletes it with its snapshot. Not found is
 // success.
 func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
@@ -288,11 +302,17 @@ func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("load container %s: %w", id, err)
 	}
-	if task, err := container.Task(ctx, nil); err == nil {
+	task, err := container.Task(ctx, nil)
+	switch {
+	case err == nil:
 		if _, err := task.Delete(ctx, containerd.WithProcessKill); err != nil && !errdefs.IsNotFound(err) {
 			return fmt.Errorf("delete task of %s: %w", id, err)
 		}
-	} else if !errdefs.IsNotFound(err) {
+	case errdefs.IsNotFound(err):
+		if err := r.deleteTaskless(ctx, id); err != nil {
+			return err
+		}
+	default:
 		return fmt.Errorf("task of %s: %w", id, err)
 	}
 	if err := container.Delete(ctx, containerd.WithSnapshotCleanup); err != nil && !errdefs.IsNotFound(err) {
