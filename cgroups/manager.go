@@ -198,12 +198,22 @@ func (m *Manager) apply(cgroup string, r Resources) error {
 }
 
 // RemovePod removes the pod's cgroup from every hierarchy, wherever its QoS class put it, with any
-// container cgroup runc left under it. The cgroups must hold no process; not found is success.
+// container cgroup runc left under it. A cgroup that still holds a process once the pod's
+// containers are gone has its strays killed first (see killStrays). Not found is success.
 func (m *Manager) RemovePod(uid types.UID) error {
 	var errs []error
 	for _, p := range podPaths(m.root, uid) {
 		for _, dir := range m.host.Dirs(p) {
-			if err := removeTree(dir); err != nil {
+			err := removeTree(dir)
+			if err != nil {
+				killed, kerr := killStrays(dir)
+				if len(killed) > 0 {
+					m.log.Warn("killed processes left in a removed pod's cgroup", "uid", string(uid), "cgroup", dir, "pids", killed)
+					err = removeTree(dir)
+				}
+				err = errors.Join(err, kerr)
+			}
+			if err != nil {
 				errs = append(errs, err)
 			}
 		}
