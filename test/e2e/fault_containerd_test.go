@@ -67,6 +67,79 @@ func TestFaultContainerdKilled(t *testing.T) {
 	})
 }
 
+// containerd SIGKILLed in the middle of the agent's work: just after a pod's network is set up
+// (its sandbox and container not yet made), and just after a pod's deletion has begun. Each time,
+// once containerd is back, the new pod runs in exactly one sandbox, the deleted one is gone, and at
+// the end nothing of any pod is left: no container or task in containerd, no netns, IP, rule,
+// mount, shim or cgroup.
+func TestFaultContainerdKilledMidStep(t *testing.T) {
+	requireE2E(t)
+	rounds := testenv.Count(3, 20)
+	d := startContainerd(t, t.TempDir())
+	a := startAgent(t, withFlags("--containerd-address", d.address))
+	var ips []string
+	for i := range rounds {
+		name := fmt.Sprintf("mid-%02d", i)
+		a.writeManifest(name+".yaml", sleeperPod(name))
+		a.waitLog("pod network set up", "pod=default/"+name+" ")
+		d.kill(t)
+		d.start(t)
+		p := a.waitRunning("default", name)
+		a.sandboxIDAt(d.address, p)
+		ips = append(ips, p.Status.PodIP)
+		if i == 0 {
+			continue
+		}
+		prev := fmt.Sprintf("mid-%02d", i-1)
+		a.removeManifest(prev + ".yaml")
+		a.waitLog("stopping container", "pod=default/"+prev+" ")
+		d.kill(t)
+		d.start(t)
+		a.waitGone("default", prev)
+	}
+	a.removeManifest(fmt.Sprintf("mid-%02d.yaml", rounds-1))
+	a.waitGone("default", fmt.Sprintf("mid-%02d", rounds-1))
+	a.eventually("containerd holds nothing of the agent's", func() (bool, string) {
+		out := strings.TrimSpace(a.ctr("--address", d.address, "containers", "ls", "-q"))
+		return out == "", out
+	})
+	if out := a.ctr("--address", d.address, "tasks", "ls"); strings.Count(strings.TrimSpace(out), "\n") > 0 {
+		t.Errorf("tasks left:\n%s", out)
+	}
+	a.assertNothingLeft(ips...)
+	t.Logf("containerd SIGKILLed %d times mid-creation and %d times mid-deletion: nothing left", rounds, rounds-1)
+}
+
+// waitLog waits for a line of the agent's log holding every one of parts.
+func (a *agent) waitLog(parts ...string) {
+	a.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		data, err := os.ReadFile(a.logPath)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if containsAll(line, parts) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("no log line with %q", parts)
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval, short: the test acts on the step it sees
+	}
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}
+
 // containerd absent when the agent starts (a host that brings containerd up after it) and appearing
 // later: meanwhile /healthz answers 500 naming it and the agent does nothing (no sandbox, no IP,
 // no containerd of its own in place of the one it was given); then the pod it ran before is adopted

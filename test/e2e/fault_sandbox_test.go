@@ -166,13 +166,25 @@ func TestFaultNetnsDeleted(t *testing.T) {
 	a.assertNothingLeft(ip, again.Status.PodIP)
 }
 
-// sandboxID is the ID of the pod's current sandbox container, read from containerd by its labels.
+// sandboxID is the ID of the pod's current sandbox container, read from containerd by its labels;
+// the test fails unless the pod has exactly one.
 func (a *agent) sandboxID(p *v1.Pod) string {
 	a.t.Helper()
+	return a.sandboxIDAt("", p)
+}
+
+// sandboxIDAt does the same through the containerd at address ("" for the host's).
+func (a *agent) sandboxIDAt(address string, p *v1.Pod) string {
+	a.t.Helper()
+	var at []string
+	if address != "" {
+		at = []string{"--address", address}
+	}
+	tasks := a.ctr(append(at, "tasks", "ls")...)
 	var running []string
-	for _, id := range strings.Fields(a.ctr("containers", "ls", "-q",
-		`labels."io.minikubelet.kind"==sandbox,labels."io.minikubelet.pod.uid"==`+string(p.UID))) {
-		if a.taskStatus(id) == "RUNNING" {
+	for _, id := range strings.Fields(a.ctr(append(at, "containers", "ls", "-q",
+		`labels."io.minikubelet.kind"==sandbox,labels."io.minikubelet.pod.uid"==`+string(p.UID))...)) {
+		if taskStatusIn(tasks, id) == "RUNNING" {
 			running = append(running, id)
 		}
 	}
@@ -184,7 +196,12 @@ func (a *agent) sandboxID(p *v1.Pod) string {
 
 // taskStatus is the status column of `ctr tasks ls` for the container id, "" without a task.
 func (a *agent) taskStatus(id string) string {
-	for _, line := range strings.Split(a.ctr("tasks", "ls"), "\n") {
+	return taskStatusIn(a.ctr("tasks", "ls"), id)
+}
+
+// taskStatusIn reads the status of the container id's task from the output of `ctr tasks ls`.
+func taskStatusIn(tasks, id string) string {
+	for _, line := range strings.Split(tasks, "\n") {
 		if f := strings.Fields(line); len(f) == 3 && f[0] == id {
 			return f[2]
 		}
