@@ -130,11 +130,9 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	tasks := taskGroup{cancel: cancel}
 	defer tasks.wait() // before the runtime connection closes and containerd stops
 	api := &apiSource{pods: mgr, runtime: rt, synced: mgr.Synced()}
-	var token string
-	if f.TokenFile != "" {
-		if token, err = server.ReadTokenFile(f.TokenFile); err != nil {
-			return fmt.Errorf("--authentication-token-file: %w", err)
-		}
+	token, err := apiToken(f)
+	if err != nil {
+		return err
 	}
 	srv := server.New(server.Config{
 		Address: f.Address, Token: token, Port: f.ReadOnlyPort, Socket: f.Socket, Profiling: f.Profiling,
@@ -225,6 +223,18 @@ func ensureContainerd(ctx context.Context, f runFlags, log *slog.Logger, tasks *
 		cancel()
 		return "", nil, errors.New("our containerd did not answer within 90s; see ROOT/containerd/containerd.log")
 	}
+}
+
+// apiToken is the bearer token the TCP API requires, "" without --authentication-token-file.
+func apiToken(f runFlags) (string, error) {
+	if f.TokenFile == "" {
+		return "", nil
+	}
+	token, err := server.ReadTokenFile(f.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("--authentication-token-file: %w", err)
+	}
+	return token, nil
 }
 
 // ensurePauseImage builds the pause image from the pause program and imports it unless present.

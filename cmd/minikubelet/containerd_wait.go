@@ -27,7 +27,11 @@ func waitForContainerd(ctx context.Context, f runFlags, log *slog.Logger) error 
 	}
 	reason := fmt.Sprintf("containerd at %s does not answer yet", f.ContainerdAddress)
 	log.Warn("waiting for containerd", "address", f.ContainerdAddress)
-	srv := server.New(server.Config{Address: f.Address, Port: f.ReadOnlyPort, Socket: f.Socket, Logger: log}, waitingSource{reason: reason})
+	token, err := apiToken(f)
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{Address: f.Address, Token: token, Port: f.ReadOnlyPort, Socket: f.Socket, Logger: log}, waitingSource{reason: reason})
 	if err := srv.Listen(); err != nil {
 		return fmt.Errorf("serve /healthz while waiting for containerd: %w", err)
 	}
@@ -35,7 +39,7 @@ func waitForContainerd(ctx context.Context, f runFlags, log *slog.Logger) error 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(serveCtx) }()
 	began := time.Now()
-	err := pollContainerd(ctx, f.ContainerdAddress)
+	err = pollContainerd(ctx, f.ContainerdAddress)
 	stopServing()
 	if serr := <-served; err == nil && serr != nil {
 		err = fmt.Errorf("serve /healthz while waiting for containerd: %w", serr)
