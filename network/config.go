@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"time"
 
 	"github.com/containernetworking/cni/pkg/utils"
 )
@@ -16,6 +17,9 @@ import (
 const (
 	DefaultPodCIDR    = "10.66.0.0/16"
 	DefaultBridgeName = "mkl0"
+	// DefaultSetupTimeout is how long a sandbox's ADDs may take. A healthy bridge+portmap ADD
+	// takes well under a second; a plugin that hangs must not hold the pod for ever.
+	DefaultSetupTimeout = time.Minute
 )
 
 // Config says where the CNI configuration, plugins and state live.
@@ -26,7 +30,10 @@ type Config struct {
 	PodCIDR     string   // for the default conflist only; default "10.66.0.0/16"
 	BridgeName  string   // for the default conflist only; default "mkl0"
 	IPAMDataDir string   // host-local dataDir for the default conflist (ROOT/cni/ipam)
-	Logger      *slog.Logger
+	// SetupTimeout bounds a sandbox's ADDs; a plugin still running then is killed, what it did
+	// is rolled back and Setup fails. Default DefaultSetupTimeout.
+	SetupTimeout time.Duration
+	Logger       *slog.Logger
 }
 
 // withDefaults returns a copy of c with the documented defaults filled in.
@@ -36,6 +43,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BridgeName == "" {
 		c.BridgeName = DefaultBridgeName
+	}
+	if c.SetupTimeout <= 0 {
+		c.SetupTimeout = DefaultSetupTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

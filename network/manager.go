@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/invoke"
@@ -34,6 +35,7 @@ type Manager struct {
 	network  *libcni.NetworkConfigList // the main network: eth0, IPs, hostPorts
 	loopback *libcni.NetworkConfigList // brings lo up, before the main network
 	ipMasq   bool                      // the main network's bridge masquerades (see ipmasq.go)
+	timeout  time.Duration             // bounds Setup's ADDs
 }
 
 // New loads the network config: the first *.conflist/*.conf/*.json in ConfDir
@@ -94,6 +96,7 @@ func New(cfg Config) (*Manager, error) {
 		network:  list,
 		loopback: loopback,
 		ipMasq:   usesBridgeIPMasq(list),
+		timeout:  cfg.SetupTimeout,
 	}, nil
 }
 

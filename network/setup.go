@@ -19,7 +19,7 @@ const rollbackTimeout = time.Minute
 // Setup attaches the sandbox's netns to the pod network: ADD of the loopback
 // network, then of the main network on eth0 with the pod's hostPorts. If any
 // step fails, Setup tears down what it did before returning the error. A hung
-// plugin is killed when ctx ends.
+// plugin is killed when ctx ends or the setup timeout passes.
 func (m *Manager) Setup(ctx context.Context, a Attachment) (_ Result, err error) {
 	if err := a.validate(); err != nil {
 		return Result{}, fmt.Errorf("set up pod network: %w", err)
@@ -42,10 +42,13 @@ func (m *Manager) Setup(ctx context.Context, a Attachment) (_ Result, err error)
 		}
 	}()
 
-	if _, err := m.add(ctx, m.loopback, runtimeConf(a, a.NetnsPath, loopbackIfName)); err != nil {
+	addCtx, cancel := context.WithTimeoutCause(ctx, m.timeout,
+		fmt.Errorf("CNI ADD timed out after %s: %w", m.timeout, context.DeadlineExceeded))
+	defer cancel()
+	if _, err := m.add(addCtx, m.loopback, runtimeConf(a, a.NetnsPath, loopbackIfName)); err != nil {
 		return Result{}, err
 	}
-	res, err := m.add(ctx, m.network, runtimeConf(a, a.NetnsPath, podIfName))
+	res, err := m.add(addCtx, m.network, runtimeConf(a, a.NetnsPath, podIfName))
 	if err != nil {
 		return Result{}, err
 	}
@@ -97,11 +100,14 @@ func podIPs(res types.Result, ifName string) ([]net.IP, error) {
 	return append(v4, v6...), nil
 }
 
-// withCtxErr puts ctx's error in front of a plugin error when ctx has ended:
+// withCtxErr puts why ctx ended in front of a plugin error when it has ended:
 // libcni reports a killed plugin only as "signal: killed".
 func withCtxErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
+	if ctx.Err() == nil {
+		return err
+	}
+	if cause := context.Cause(ctx); !errors.Is(err, cause) {
+		return fmt.Errorf("%w: %w", cause, err)
 	}
 	return err
 }

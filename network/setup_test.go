@@ -83,7 +83,8 @@ func TestSetupRollsBackOnFailure(t *testing.T) {
 	tests := []struct {
 		name    string
 		plugins []string
-		cancel  bool // cancel ctx once the hang plugin runs
+		cancel  bool          // cancel ctx once the hang plugin runs
+		timeout time.Duration // the Manager's setup timeout, if not the default
 		wantIs  error
 		wantErr string
 		wantDel []string
@@ -102,11 +103,22 @@ func TestSetupRollsBackOnFailure(t *testing.T) {
 			wantErr: `network "fake"`,
 			wantDel: []string{"hang DEL", "loopback DEL"},
 		},
+		{
+			name:    "hung plugin killed at the setup timeout",
+			plugins: []string{"hang"},
+			timeout: 300 * time.Millisecond,
+			wantIs:  context.DeadlineExceeded,
+			wantErr: "CNI ADD timed out after 300ms",
+			wantDel: []string{"hang DEL", "loopback DEL"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeCNI(t)
 			m := f.manager(t, tc.plugins...)
+			if tc.timeout > 0 {
+				m.timeout = tc.timeout
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var wg sync.WaitGroup

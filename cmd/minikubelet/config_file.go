@@ -50,6 +50,7 @@ func configFields() []configField {
 		{name: "imagesDir", flag: "images-dir", path: true},
 		{name: "cniConfDir", flag: "cni-conf-dir", path: true},
 		{name: "cniBinDirs", flag: "cni-bin-dir", path: true},
+		{name: "cniTimeout", flag: "cni-timeout"},
 		{name: "bridgeName", flag: "bridge-name"},
 		{name: "pauseBinary", flag: "pause-binary", path: true},
 		{name: "containerLogger", flag: "container-logger", path: true},

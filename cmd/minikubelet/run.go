@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/minikubelet/minikubelet/logs"
+	"github.com/minikubelet/minikubelet/network"
 	"github.com/minikubelet/minikubelet/server"
 )
 
@@ -36,6 +37,7 @@ type runFlags struct {
 	ImagesDir         string
 	CNIConfDir        string
 	CNIBinDirs        []string
+	CNITimeout        time.Duration
 	PodCIDR           string
 	BridgeName        string
 	PauseBinary       string
@@ -137,6 +139,7 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.StringVar(&f.ImagesDir, "images-dir", "", "directory of image archives to import (default ROOT/images)")
 	fs.StringVar(&f.CNIConfDir, "cni-conf-dir", "", "CNI config directory; a default config is written if it has none (default ROOT/cni/net.d)")
 	fs.StringSliceVar(&f.CNIBinDirs, "cni-bin-dir", []string{"/opt/cni/bin", "/usr/lib/cni"}, "directories of CNI plugins")
+	fs.DurationVar(&f.CNITimeout, "cni-timeout", network.DefaultSetupTimeout, "how long a pod's CNI ADDs may take; a plugin still running then is killed, its work undone, and the sandbox retried")
 	fs.StringVar(&f.PodCIDR, "pod-cidr", "10.66.0.0/16", "pod IP range of the default CNI config")
 	fs.StringVar(&f.BridgeName, "bridge-name", "mkl0", "bridge of the default CNI config")
 	fs.StringVar(&f.LoggerBinary, "container-logger", "", "the container log driver program containerd's shim runs beside each container (default: 'minikubelet-logger', found as the pause program is)")
