@@ -16,6 +16,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/cgroups"
+	"github.com/minikubelet/minikubelet/faults"
 	"github.com/minikubelet/minikubelet/images"
 	"github.com/minikubelet/minikubelet/manifest"
 	"github.com/minikubelet/minikubelet/metrics"
@@ -31,6 +32,10 @@ import (
 // runAgent wires the concrete parts together and runs them until ctx ends. Ending it stops the
 // agent, not the pods: they are adopted on the next start.
 func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
+	rtFaults, err := runtimeFaults(log)
+	if err != nil {
+		return err
+	}
 	for _, d := range []string{f.RootDir, f.ImagesDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("create %s: %w", d, err)
@@ -79,7 +84,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	nw, err := network.New(network.Config{
 		ConfDir: f.CNIConfDir, BinDirs: f.CNIBinDirs,
 		CacheDir: filepath.Join(f.RootDir, "cni", "cache"), IPAMDataDir: filepath.Join(f.RootDir, "cni", "ipam"),
-		PodCIDR: f.PodCIDR, BridgeName: f.BridgeName, Logger: log,
+		PodCIDR: f.PodCIDR, BridgeName: f.BridgeName, SetupTimeout: f.CNITimeout, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -110,7 +115,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	mgr, err := runtime.NewManager(runtime.Config{
 		Cgroups: podCgroups, SeccompDir: filepath.Join(f.RootDir, "seccomp"), MemoryCapacity: memory,
-		Runtime: rt, Sandboxes: sandboxes, Volumes: volumes,
+		Runtime: faults.WrapRuntime(rt, rtFaults, log), Sandboxes: faults.WrapSandboxes(sandboxes, rtFaults, log), Volumes: volumes,
 		LogDir: f.PodLogsDir, PodDir: filepath.Join(f.RootDir, "pods"),
 		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Observer: measured, Logger: log,
 	})

@@ -1,0 +1,172 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/runtime"
+)
+
+func TestParseRuntimeFaults(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    RuntimeFaults
+		wantErr string
+	}{
+		{name: "empty is off", in: ""},
+		{name: "all parts", in: "fail=0.05,delay=0.05:500ms,seed=7",
+			want: RuntimeFaults{Fail: 0.05, Delay: 0.05, DelayFor: 500 * time.Millisecond, Seed: 7}},
+		{name: "fail only", in: "fail=1", want: RuntimeFaults{Fail: 1}},
+		{name: "spaces", in: " fail=0.1 , seed=3 ", want: RuntimeFaults{Fail: 0.1, Seed: 3}},
+		{name: "share above 1", in: "fail=1.5", wantErr: "between 0 and 1"},
+		{name: "negative share", in: "fail=-0.1", wantErr: "between 0 and 1"},
+		{name: "sum above 1", in: "fail=0.6,delay=0.6:1s", wantErr: "more than 1"},
+		{name: "delay without duration", in: "delay=0.1", wantErr: "SHARE:DURATION"},
+		{name: "bad duration", in: "delay=0.1:soon", wantErr: "soon"},
+		{name: "negative duration", in: "delay=0.1:-1s", wantErr: "negative"},
+		{name: "bad seed", in: "seed=x", wantErr: "seed"},
+		{name: "unknown key", in: "lose=0.1", wantErr: `unknown key "lose"`},
+		{name: "no equals", in: "fail", wantErr: "not key=value"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseRuntimeFaults(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("ParseRuntimeFaults(%q) error = %v, want one containing %q", tc.in, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseRuntimeFaults(%q): %v", tc.in, err)
+			}
+			if got != tc.want {
+				t.Errorf("ParseRuntimeFaults(%q) = %+v, want %+v", tc.in, got, tc.want)
+			}
+			if again, err := ParseRuntimeFaults(got.String()); err != nil || (got.On() && again != got) {
+				t.Errorf("round trip of %q: %+v, %v", got.String(), again, err)
+			}
+		})
+	}
+}
+
+// countingRuntime is a runtime.ContainerRuntime that counts the calls reaching it.
+type countingRuntime struct {
+	runtime.ContainerRuntime // nil: only the methods below are called
+	calls                    int
+}
+
+func (c *countingRuntime) RemoveContainer(context.Context, string) error { c.calls++; return nil }
+
+type countingSandboxes struct {
+	runtime.Sandboxes
+	calls int
+}
+
+func (c *countingSandboxes) RemovePod(context.Context, types.UID) (int, error) {
+	c.calls++
+	return 1, nil
+}
+
+func (c *countingSandboxes) Mounts(string, *v1.Pod) []runtime.Mount { c.calls++; return nil }
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestWrapOffReturnsTheSame(t *testing.T) {
+	rt := &countingRuntime{}
+	if got := WrapRuntime(rt, RuntimeFaults{Delay: 0.5}, quiet()); got != runtime.ContainerRuntime(rt) {
+		t.Errorf("WrapRuntime with faults off = %T, want the runtime itself", got)
+	}
+	sb := &countingSandboxes{}
+	if got := WrapSandboxes(sb, RuntimeFaults{}, quiet()); got != runtime.Sandboxes(sb) {
+		t.Errorf("WrapSandboxes with faults off = %T, want the sandboxes themselves", got)
+	}
+}
+
+// outcomes runs n calls through a seam and returns, call by call, whether each failed.
+func outcomes(t *testing.T, cfg RuntimeFaults, n int) ([]bool, *countingRuntime) {
+	t.Helper()
+	next := &countingRuntime{}
+	rt := WrapRuntime(next, cfg, quiet())
+	out := make([]bool, n)
+	for i := range out {
+		err := rt.RemoveContainer(context.Background(), "c")
+		if err != nil && !errors.Is(err, ErrInjected) {
+			t.Fatalf("call %d: %v is not ErrInjected", i, err)
+		}
+		out[i] = err != nil
+	}
+	return out, next
+}
+
+func TestSeamFailsItsShareDeterministically(t *testing.T) {
+	const n = 4000
+	cfg := RuntimeFaults{Fail: 0.05, Seed: 42}
+	first, next := outcomes(t, cfg, n)
+	failed := 0
+	for _, f := range first {
+		if f {
+			failed++
+		}
+	}
+	// A failed call never reaches the runtime.
+	if next.calls != n-failed {
+		t.Errorf("%d calls reached the runtime, want %d (%d of %d failed)", next.calls, n-failed, failed, n)
+	}
+	// 5% of 4000 is 200; the seeded sequence is fixed, so the bounds only guard the arithmetic.
+	if failed < 150 || failed > 250 {
+		t.Errorf("%d of %d calls failed, want about 5%%", failed, n)
+	}
+	again, _ := outcomes(t, cfg, n)
+	for i := range first {
+		if first[i] != again[i] {
+			t.Fatalf("call %d: the same seed decided differently", i)
+		}
+	}
+	other, _ := outcomes(t, RuntimeFaults{Fail: 0.05, Seed: 43}, n)
+	same := true
+	for i := range first {
+		same = same && first[i] == other[i]
+	}
+	if same {
+		t.Error("seeds 42 and 43 made the same decisions")
+	}
+}
+
+func TestSeamDelayEndsWithTheContext(t *testing.T) {
+	next := &countingRuntime{}
+	rt := WrapRuntime(next, RuntimeFaults{Delay: 1, DelayFor: time.Hour}, quiet())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := rt.RemoveContainer(ctx, "c"); !errors.Is(err, context.Canceled) {
+		t.Errorf("delayed call with a cancelled context = %v, want context.Canceled", err)
+	}
+	if next.calls != 0 {
+		t.Errorf("a call whose delay was cut short reached the runtime")
+	}
+	passed := WrapRuntime(next, RuntimeFaults{Delay: 1, DelayFor: time.Millisecond}, quiet())
+	if err := passed.RemoveContainer(context.Background(), "c"); err != nil || next.calls != 1 {
+		t.Errorf("delayed call = %v with %d calls through, want it to reach the runtime once", err, next.calls)
+	}
+}
+
+func TestSandboxSeam(t *testing.T) {
+	next := &countingSandboxes{}
+	sb := WrapSandboxes(next, RuntimeFaults{Fail: 1}, quiet())
+	if _, err := sb.RemovePod(context.Background(), "uid"); !errors.Is(err, ErrInjected) {
+		t.Errorf("RemovePod under fail=1 = %v, want ErrInjected", err)
+	}
+	sb.Mounts("sb", &v1.Pod{})
+	if next.calls != 1 {
+		t.Errorf("%d calls reached the sandboxes, want 1 (Mounts passes through, RemovePod fails)", next.calls)
+	}
+}
