@@ -166,6 +166,9 @@ func (w *podWorker) run(ctx context.Context) {
 					return
 				}
 				w.log.Error("removing pod failed; retrying", "err", err)
+				if pod != nil {
+					w.event(pod, "", v1.EventTypeWarning, "FailedKillPod", "error killing pod: "+err.Error())
+				}
 				timer.Reset(w.retry("remove"))
 				continue
 			}
