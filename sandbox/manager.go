@@ -322,7 +322,7 @@ func (m *Manager) Remove(ctx context.Context, id string) error {
 			a.NetnsPath = "" // gone behind our back: plugins still free the IP and rules
 		}
 		if err := m.cfg.Network.Teardown(ctx, a); err != nil {
-			errs = append(errs, fmt.Errorf("tear down pod network: %w", err))
+			errs = append(errs, err) // it says "tear down pod network for sandbox ..." itself
 		} else if err := removeNetns(id); err != nil {
 			errs = append(errs, err)
 		}
