@@ -48,6 +48,7 @@ mkdir -p "$share/bin" "$share/tests" "$share/src" "$share/out"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$share/bin/minikubelet" ./cmd/minikubelet
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$share/bin/minikubelet-logger" ./cmd/minikubelet-logger
 CGO_ENABLED=0 go build -trimpath -o "$share/bin/grpchealth" ./test/images/grpchealth
+CGO_ENABLED=0 go build -trimpath -o "$share/bin/cnifault" ./test/cnifault
 gcc -static -Os -s -o "$share/bin/pause" sandbox/pause/pause.c
 gcc -static -Os -s -o "$share/bin/zombify" sandbox/pause/testdata/zombify.c
 # The sources, for the tests' testdata and relative paths; the tests run from their package's

@@ -17,6 +17,7 @@ import (
 // one directory the agents import from).
 type artifacts struct {
 	agent, pause, busyboxTar string
+	cnifault                 string // the misbehaving CNI plugin (test/cnifault)
 }
 
 // grpcImage holds busybox plus grpchealth, the project's own gRPC health server.
@@ -80,6 +81,10 @@ func build(dir string) (artifacts, error) {
 		return a, err
 	}
 	if err := ociimage.WriteArchiveFile(a.busyboxTar, imgs...); err != nil {
+		return a, err
+	}
+	a.cnifault = filepath.Join(dir, "cnifault")
+	if err := buildTool(a.cnifault, "cnifault", "go", "build", "-o", a.cnifault, "../cnifault"); err != nil {
 		return a, err
 	}
 	grpchealth := filepath.Join(dir, "grpchealth")
