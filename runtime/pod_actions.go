@@ -88,7 +88,10 @@ func restartGate(a *podActions, pod *v1.Pod, c *v1.Container, st *ContainerStatu
 //     the back-off;
 //   - nothing running, nothing to start, nothing waiting: the pod is done, its sandbox goes.
 //   - a running container whose liveness or startup probe failed is killed; the restart policy
-//     takes it from there.
+//     takes it from there;
+//   - a container created but never started is started again (prepareContainer replaces it): the
+//     worker creates and starts within one sync, so one seen between syncs is left over from a
+//     start that failed before reaching the runtime, was cancelled, or died with the agent.
 func computePodActions(pod *v1.Pod, observed *PodStatus, results probeResults, bo *Backoff, now time.Time) podActions {
 	a := podActions{InitToStart: -1}
 	sb := observed.Sandbox()
@@ -109,7 +112,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, results probeResults, b
 		if isSidecar(c) {
 			// A sidecar counts as done once started (its startup probe passed); it restarts whenever
 			// it exits.
-			if st == nil || (st.State == StateExited && restartGate(&a, pod, c, st, bo, now)) {
+			if st == nil || st.State == StateCreated || (st.State == StateExited && restartGate(&a, pod, c, st, bo, now)) {
 				a.InitToStart = i
 				return a
 			}
@@ -123,7 +126,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, results probeResults, b
 			continue
 		}
 		switch {
-		case st == nil:
+		case st == nil || st.State == StateCreated:
 			a.InitToStart = i
 			return a
 		case st.State == StateExited && st.ExitCode == 0:
@@ -147,7 +150,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, results probeResults, b
 		c := &pod.Spec.Containers[i]
 		st := observed.Latest(c.Name)
 		switch {
-		case st == nil:
+		case st == nil || st.State == StateCreated:
 			a.ContainersToStart = append(a.ContainersToStart, i)
 		case st.State == StateExited:
 			if !shouldRestart(pod.Spec.RestartPolicy, st.ExitCode) {

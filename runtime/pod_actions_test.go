@@ -39,6 +39,11 @@ func running(name string, kind ContainerKind, attempt int) *ContainerStatus {
 		State: StateRunning, StartedAt: t0.Add(-time.Minute)}
 }
 
+// created is an instance made but never started.
+func created(name string, kind ContainerKind, attempt int) *ContainerStatus {
+	return &ContainerStatus{ID: name + "-id", Name: name, Kind: kind, SandboxID: "sb1", Attempt: attempt, State: StateCreated}
+}
+
 func exited(name string, kind ContainerKind, attempt int, code int32, finished time.Time) *ContainerStatus {
 	return &ContainerStatus{ID: name + "-id", Name: name, Kind: kind, SandboxID: "sb1", Attempt: attempt,
 		State: StateExited, ExitCode: code, StartedAt: finished.Add(-time.Second), FinishedAt: finished}
@@ -247,6 +252,33 @@ func TestComputePodActions(t *testing.T) {
 				return s
 			},
 			want: podActions{InitToStart: -1, ContainersToStart: []int{0, 1}},
+		},
+		{
+			name: "init container created but never started: start it again",
+			observed: func() *PodStatus {
+				return &PodStatus{Sandboxes: []*SandboxStatus{readySandbox()}, Containers: []*ContainerStatus{created("init-a", KindInit, 0)}}
+			},
+			want: podActions{InitToStart: 0},
+		},
+		{
+			name: "sidecar created but never started: start it, not the next init container",
+			pod: func(p *v1.Pod) {
+				always := v1.ContainerRestartPolicyAlways
+				p.Spec.InitContainers[0].RestartPolicy = &always
+			},
+			observed: func() *PodStatus {
+				return &PodStatus{Sandboxes: []*SandboxStatus{readySandbox()}, Containers: []*ContainerStatus{created("init-a", KindInit, 0)}}
+			},
+			want: podActions{InitToStart: 0},
+		},
+		{
+			name: "main container created but never started: start it again, leave the running one",
+			observed: func() *PodStatus {
+				s := initialised()
+				s.Containers = append(s.Containers, created("server", KindMain, 0), running("sidecar", KindMain, 0))
+				return s
+			},
+			want: podActions{InitToStart: -1, ContainersToStart: []int{0}},
 		},
 		{
 			name: "sidecar: started counts as done, the next init container goes",
