@@ -66,7 +66,7 @@ func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConf
 		return "", fmt.Errorf("container %s: %w", cfg.Name, err)
 	}
 	id := newID()
-	_, err = r.client.NewContainer(ctx, id,
+	_, err = r.newContainer(ctx, id,
 		containerd.WithImageName(cfg.Image.Name),
 		containerd.WithSnapshotter(r.snapshotter),
 		containerd.WithNewSnapshot(id, img),

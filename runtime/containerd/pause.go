@@ -35,7 +35,7 @@ func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid 
 	if err := checkLabels(labels); err != nil {
 		return 0, fmt.Errorf("pause container: %w", err)
 	}
-	container, err := r.client.NewContainer(ctx, cfg.ID,
+	container, err := r.newContainer(ctx, cfg.ID,
 		containerd.WithImageName(cfg.Image),
 		containerd.WithSnapshotter(r.snapshotter),
 		containerd.WithNewSnapshot(cfg.ID, img),
