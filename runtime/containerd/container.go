@@ -85,7 +85,8 @@ func (r *Runtime) CreateContainer(ctx context.Context, cfg runtime.ContainerConf
 // down). A failed start is recorded on the container as exit code 128 with reason StartError, as
 // containerd's CRI plugin does, so the container reads as exited and the restart policy applies.
 func (r *Runtime) StartContainer(ctx context.Context, id, logPath string) error {
-	ctx = r.ctx(ctx)
+	ctx, cancel := uncancelled(r.ctx(ctx))
+	defer cancel()
 	container, err := r.client.LoadContainer(ctx, id)
 	if err != nil {
 		return fmt.Errorf("load container %s: %w", id, err)

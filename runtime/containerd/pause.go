@@ -15,7 +15,8 @@ import (
 // StartPause creates and starts a pod's pause container and returns its PID. On failure nothing of
 // it is left.
 func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid uint32, err error) {
-	ctx = r.ctx(ctx)
+	ctx, cancel := uncancelled(r.ctx(ctx))
+	defer cancel()
 	img, err := r.client.GetImage(ctx, cfg.Image)
 	if err != nil {
 		return 0, fmt.Errorf("pause image %s: %w", cfg.Image, err)
