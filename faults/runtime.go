@@ -18,32 +18,35 @@ import (
 )
 
 // RuntimeEnv names the environment variable that turns the runtime fault seam on, e.g.
-// "fail=0.05,delay=0.05:500ms,seed=7". The agent reads it once at start.
+// "fail=0.05,lose=0.02,delay=0.05:500ms,seed=7". The agent reads it once at start.
 const RuntimeEnv = "MINIKUBELET_FAULT_RUNTIME"
 
 // ErrInjected is the error of a call the seam failed on purpose.
 var ErrInjected = errors.New("injected fault")
 
 // RuntimeFaults says which share of the calls into the container runtime and the sandboxes the
-// seam fails or delays. A failed call never reaches the real one; a delayed call reaches it
-// late (or not at all, if its context ends first). Given the same seed, the seam makes the same
-// sequence of decisions.
+// seam fails, loses or delays. A failed call never reaches the real one; a lost one does its work
+// but its caller gets an error, as when containerd acts and the reply does not arrive; a delayed
+// call reaches it late (or not at all, if its context ends first). Given the same seed, the seam
+// makes the same sequence of decisions.
 type RuntimeFaults struct {
 	Fail     float64       // share of calls that fail, 0..1
+	Lose     float64       // share of calls whose reply is lost, 0..1
 	Delay    float64       // share of calls that are delayed, 0..1
 	DelayFor time.Duration // how long a delayed call waits
 	Seed     uint64
 }
 
 // On reports whether the seam does anything.
-func (f RuntimeFaults) On() bool { return f.Fail > 0 || (f.Delay > 0 && f.DelayFor > 0) }
+func (f RuntimeFaults) On() bool { return f.Fail > 0 || f.Lose > 0 || (f.Delay > 0 && f.DelayFor > 0) }
 
 // String renders f in the form ParseRuntimeFaults reads.
 func (f RuntimeFaults) String() string {
-	return fmt.Sprintf("fail=%g,delay=%g:%s,seed=%d", f.Fail, f.Delay, f.DelayFor, f.Seed)
+	return fmt.Sprintf("fail=%g,lose=%g,delay=%g:%s,seed=%d", f.Fail, f.Lose, f.Delay, f.DelayFor, f.Seed)
 }
 
-// ParseRuntimeFaults reads "fail=P,delay=P:DURATION,seed=N", each part optional; "" is off.
+// ParseRuntimeFaults reads "fail=P,lose=P,delay=P:DURATION,seed=N", each part optional; "" is
+// off.
 func ParseRuntimeFaults(s string) (RuntimeFaults, error) {
 	var f RuntimeFaults
 	if strings.TrimSpace(s) == "" {
@@ -65,6 +68,8 @@ func ParseRuntimeFaults(s string) (RuntimeFaults, error) {
 		switch key {
 		case "fail":
 			f.Fail, err = share(key, val)
+		case "lose":
+			f.Lose, err = share(key, val)
 		case "delay":
 			p, d, ok := strings.Cut(val, ":")
 			if !ok {
@@ -79,19 +84,26 @@ func ParseRuntimeFaults(s string) (RuntimeFaults, error) {
 		case "seed":
 			f.Seed, err = strconv.ParseUint(val, 10, 64)
 		default:
-			err = fmt.Errorf("unknown key %q (want fail, delay, seed)", key)
+			err = fmt.Errorf("unknown key %q (want fail, lose, delay, seed)", key)
 		}
 		if err != nil {
 			return f, fmt.Errorf("runtime faults %q: %w", s, err)
 		}
 	}
-	if f.Fail+f.Delay > 1 {
-		return f, fmt.Errorf("runtime faults %q: fail and delay add up to more than 1", s)
+	if f.Fail+f.Lose+f.Delay > 1 {
+		return f, fmt.Errorf("runtime faults %q: fail, lose and delay add up to more than 1", s)
 	}
 	return f, nil
 }
 
-// dice decides, call by call, whether to fail, delay or pass a call.
+// The faults a call can meet.
+const (
+	faultFail  = "fail"
+	faultDelay = "delay"
+	faultLose  = "lose"
+)
+
+// dice decides, call by call, whether to fail, delay, lose or pass a call.
 type dice struct {
 	cfg RuntimeFaults
 	log *slog.Logger
@@ -107,26 +119,54 @@ func newDice(cfg RuntimeFaults, log *slog.Logger) *dice {
 	return &dice{cfg: cfg, log: log.With("component", "faults"), rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))}
 }
 
-// roll runs before the call op: it returns an error to fail it, or waits to delay it.
-func (d *dice) roll(ctx context.Context, op string) error {
+// roll decides the next call's fault, "" for none.
+func (d *dice) roll() string {
 	d.mu.Lock()
 	x := d.rng.Float64()
 	d.mu.Unlock()
 	switch {
 	case x < d.cfg.Fail:
-		d.log.Info("fault injected", "op", op, "fault", "fail")
-		return fmt.Errorf("%s: %w", op, ErrInjected)
-	case x < d.cfg.Fail+d.cfg.Delay && d.cfg.DelayFor > 0:
-		d.log.Info("fault injected", "op", op, "fault", "delay", "for", d.cfg.DelayFor)
+		return faultFail
+	case x < d.cfg.Fail+d.cfg.Lose:
+		return faultLose
+	case x < d.cfg.Fail+d.cfg.Lose+d.cfg.Delay && d.cfg.DelayFor > 0:
+		return faultDelay
+	}
+	return ""
+}
+
+// call runs fn, the call op, unless the dice fail it; a delayed call runs late, a lost one runs
+// and its result is replaced by an error.
+func call[T any](ctx context.Context, d *dice, op string, fn func() (T, error)) (T, error) {
+	var zero T
+	f := d.roll()
+	if f != "" {
+		d.log.Info("fault injected", "op", op, "fault", f)
+	}
+	switch f {
+	case faultFail:
+		return zero, fmt.Errorf("%s: %w", op, ErrInjected)
+	case faultDelay:
 		t := time.NewTimer(d.cfg.DelayFor)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-			return fmt.Errorf("%s: delayed by fault: %w", op, ctx.Err())
+			return zero, fmt.Errorf("%s: delayed by fault: %w", op, ctx.Err())
 		}
+	case faultLose:
+		if _, err := fn(); err != nil {
+			return zero, err
+		}
+		return zero, fmt.Errorf("%s: reply lost: %w", op, ErrInjected)
 	}
-	return nil
+	return fn()
+}
+
+// callErr is call for a call that returns only an error.
+func callErr(ctx context.Context, d *dice, op string, fn func() error) error {
+	_, err := call(ctx, d, op, func() (struct{}, error) { return struct{}{}, fn() })
+	return err
 }
 
 // WrapRuntime puts the seam in front of rt; with faults off it returns rt itself.
@@ -146,87 +186,65 @@ func WrapSandboxes(sb runtime.Sandboxes, cfg RuntimeFaults, log *slog.Logger) ru
 	return &faultySandboxes{next: sb, dice: newDice(cfg, log)}
 }
 
-// faultyRuntime is a runtime.ContainerRuntime that fails or delays some calls.
+// faultyRuntime is a runtime.ContainerRuntime that fails, delays or loses the reply of some calls.
 type faultyRuntime struct {
 	next runtime.ContainerRuntime
 	dice *dice
 }
 
 func (r *faultyRuntime) GetPod(ctx context.Context, uid types.UID) (*runtime.PodStatus, error) {
-	if err := r.dice.roll(ctx, "GetPod"); err != nil {
-		return nil, err
-	}
-	return r.next.GetPod(ctx, uid)
+	return call(ctx, r.dice, "GetPod", func() (*runtime.PodStatus, error) { return r.next.GetPod(ctx, uid) })
 }
 
 func (r *faultyRuntime) ListPods(ctx context.Context) (map[types.UID]*runtime.PodStatus, error) {
-	if err := r.dice.roll(ctx, "ListPods"); err != nil {
-		return nil, err
-	}
-	return r.next.ListPods(ctx)
+	return call(ctx, r.dice, "ListPods", func() (map[types.UID]*runtime.PodStatus, error) { return r.next.ListPods(ctx) })
 }
 
 func (r *faultyRuntime) EnsureImage(ctx context.Context, image string, policy v1.PullPolicy) (runtime.ImageInfo, error) {
-	if err := r.dice.roll(ctx, "EnsureImage"); err != nil {
-		return runtime.ImageInfo{}, err
-	}
-	return r.next.EnsureImage(ctx, image, policy)
+	return call(ctx, r.dice, "EnsureImage", func() (runtime.ImageInfo, error) { return r.next.EnsureImage(ctx, image, policy) })
 }
 
 func (r *faultyRuntime) CreateContainer(ctx context.Context, cfg runtime.ContainerConfig) (string, error) {
-	if err := r.dice.roll(ctx, "CreateContainer"); err != nil {
-		return "", err
-	}
-	return r.next.CreateContainer(ctx, cfg)
+	return call(ctx, r.dice, "CreateContainer", func() (string, error) { return r.next.CreateContainer(ctx, cfg) })
 }
 
 func (r *faultyRuntime) StartContainer(ctx context.Context, id, logPath string) error {
-	if err := r.dice.roll(ctx, "StartContainer"); err != nil {
-		return err
-	}
-	return r.next.StartContainer(ctx, id, logPath)
+	return callErr(ctx, r.dice, "StartContainer", func() error { return r.next.StartContainer(ctx, id, logPath) })
 }
 
 func (r *faultyRuntime) StopContainer(ctx context.Context, id string, grace time.Duration) error {
-	if err := r.dice.roll(ctx, "StopContainer"); err != nil {
-		return err
-	}
-	return r.next.StopContainer(ctx, id, grace)
+	return callErr(ctx, r.dice, "StopContainer", func() error { return r.next.StopContainer(ctx, id, grace) })
 }
 
 func (r *faultyRuntime) RemoveContainer(ctx context.Context, id string) error {
-	if err := r.dice.roll(ctx, "RemoveContainer"); err != nil {
-		return err
-	}
-	return r.next.RemoveContainer(ctx, id)
+	return callErr(ctx, r.dice, "RemoveContainer", func() error { return r.next.RemoveContainer(ctx, id) })
 }
 
 func (r *faultyRuntime) ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) ([]byte, int, error) {
-	if err := r.dice.roll(ctx, "ExecSync"); err != nil {
-		return nil, 0, err
+	type result struct {
+		out  []byte
+		code int
 	}
-	return r.next.ExecSync(ctx, id, cmd, timeout)
+	res, err := call(ctx, r.dice, "ExecSync", func() (result, error) {
+		out, code, err := r.next.ExecSync(ctx, id, cmd, timeout)
+		return result{out, code}, err
+	})
+	return res.out, res.code, err
 }
 
-// faultySandboxes is a runtime.Sandboxes that fails or delays some calls. Mounts does no I/O and
-// passes through.
+// faultySandboxes is a runtime.Sandboxes that fails, delays or loses the reply of some calls.
+// Mounts does no I/O and passes through.
 type faultySandboxes struct {
 	next runtime.Sandboxes
 	dice *dice
 }
 
 func (s *faultySandboxes) Run(ctx context.Context, req runtime.SandboxRequest) (*runtime.SandboxStatus, error) {
-	if err := s.dice.roll(ctx, "RunSandbox"); err != nil {
-		return nil, err
-	}
-	return s.next.Run(ctx, req)
+	return call(ctx, s.dice, "RunSandbox", func() (*runtime.SandboxStatus, error) { return s.next.Run(ctx, req) })
 }
 
 func (s *faultySandboxes) RemovePod(ctx context.Context, uid types.UID) (int, error) {
-	if err := s.dice.roll(ctx, "RemovePodSandboxes"); err != nil {
-		return 0, err
-	}
-	return s.next.RemovePod(ctx, uid)
+	return call(ctx, s.dice, "RemovePodSandboxes", func() (int, error) { return s.next.RemovePod(ctx, uid) })
 }
 
 func (s *faultySandboxes) Mounts(sandboxID string, pod *v1.Pod) []runtime.Mount {
@@ -234,8 +252,5 @@ func (s *faultySandboxes) Mounts(sandboxID string, pod *v1.Pod) []runtime.Mount 
 }
 
 func (s *faultySandboxes) Sweep(ctx context.Context, keep func(id string) bool) ([]string, error) {
-	if err := s.dice.roll(ctx, "SweepSandboxes"); err != nil {
-		return nil, err
-	}
-	return s.next.Sweep(ctx, keep)
+	return call(ctx, s.dice, "SweepSandboxes", func() ([]string, error) { return s.next.Sweep(ctx, keep) })
 }

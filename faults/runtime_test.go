@@ -26,15 +26,16 @@ func TestParseRuntimeFaults(t *testing.T) {
 		{name: "all parts", in: "fail=0.05,delay=0.05:500ms,seed=7",
 			want: RuntimeFaults{Fail: 0.05, Delay: 0.05, DelayFor: 500 * time.Millisecond, Seed: 7}},
 		{name: "fail only", in: "fail=1", want: RuntimeFaults{Fail: 1}},
+		{name: "lose", in: "lose=0.02,fail=0.03", want: RuntimeFaults{Fail: 0.03, Lose: 0.02}},
 		{name: "spaces", in: " fail=0.1 , seed=3 ", want: RuntimeFaults{Fail: 0.1, Seed: 3}},
 		{name: "share above 1", in: "fail=1.5", wantErr: "between 0 and 1"},
 		{name: "negative share", in: "fail=-0.1", wantErr: "between 0 and 1"},
-		{name: "sum above 1", in: "fail=0.6,delay=0.6:1s", wantErr: "more than 1"},
+		{name: "sum above 1", in: "fail=0.4,lose=0.2,delay=0.6:1s", wantErr: "more than 1"},
 		{name: "delay without duration", in: "delay=0.1", wantErr: "SHARE:DURATION"},
 		{name: "bad duration", in: "delay=0.1:soon", wantErr: "soon"},
 		{name: "negative duration", in: "delay=0.1:-1s", wantErr: "negative"},
 		{name: "bad seed", in: "seed=x", wantErr: "seed"},
-		{name: "unknown key", in: "lose=0.1", wantErr: `unknown key "lose"`},
+		{name: "unknown key", in: "drop=0.1", wantErr: `unknown key "drop"`},
 		{name: "no equals", in: "fail", wantErr: "not key=value"},
 	}
 	for _, tc := range tests {
@@ -156,6 +157,17 @@ func TestSeamDelayEndsWithTheContext(t *testing.T) {
 	passed := WrapRuntime(next, RuntimeFaults{Delay: 1, DelayFor: time.Millisecond}, quiet())
 	if err := passed.RemoveContainer(context.Background(), "c"); err != nil || next.calls != 1 {
 		t.Errorf("delayed call = %v with %d calls through, want it to reach the runtime once", err, next.calls)
+	}
+}
+
+func TestSeamLostReplyReachesTheRuntime(t *testing.T) {
+	next := &countingRuntime{}
+	rt := WrapRuntime(next, RuntimeFaults{Lose: 1}, quiet())
+	if err := rt.RemoveContainer(context.Background(), "c"); !errors.Is(err, ErrInjected) || !strings.Contains(err.Error(), "reply lost") {
+		t.Errorf("RemoveContainer under lose=1 = %v, want a lost reply (ErrInjected)", err)
+	}
+	if next.calls != 1 {
+		t.Errorf("%d calls reached the runtime, want 1: a lost reply's call is made", next.calls)
 	}
 }
 

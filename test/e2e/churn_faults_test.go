@@ -142,10 +142,10 @@ func churnCycle(a *agent, stats *churnStats, name string, cycle, hostPort int, q
 	return nil
 }
 
-// With a seam in front of the runtime and the sandboxes that fails 5% of the calls and delays
-// another 5% by 500ms, three workers create and delete pods for 30 cycles (300 under make
-// reliability): every pod runs and goes, and afterwards nothing is left. (containerd's
-// integration/failpoint.)
+// With a seam in front of the runtime and the sandboxes that fails 5% of the calls, loses the
+// reply of 2% (the call is made, the caller gets an error) and delays 5% by 500ms, three workers
+// create and delete pods for 30 cycles (300 under make reliability): every pod runs and goes,
+// and afterwards nothing is left. (containerd's integration/failpoint.)
 func TestChurnRuntimeFaults(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv(faultSeedEnv); s != "" {
@@ -154,7 +154,7 @@ func TestChurnRuntimeFaults(t *testing.T) {
 			t.Fatalf("%s: %v", faultSeedEnv, err)
 		}
 	}
-	cfg := faults.RuntimeFaults{Fail: 0.05, Delay: 0.05, DelayFor: 500 * time.Millisecond, Seed: seed}
+	cfg := faults.RuntimeFaults{Fail: 0.05, Lose: 0.02, Delay: 0.05, DelayFor: 500 * time.Millisecond, Seed: seed}
 	t.Logf("runtime faults %s (replay with %s=%d)", cfg, faultSeedEnv, seed)
 	a := startAgent(t, withEnv(faults.RuntimeEnv+"="+cfg.String()), withFlags("--container-restart-backoff=1s"))
 
@@ -222,7 +222,7 @@ func countInjected(t *testing.T, a *agent) string {
 		ops = append(ops, fmt.Sprintf("%s %d", op, n))
 	}
 	sort.Strings(ops)
-	return fmt.Sprintf("%d failed, %d delayed (%s)", byFault["fail"], byFault["delay"], strings.Join(ops, ", "))
+	return fmt.Sprintf("%d failed, %d lost, %d delayed (%s)", byFault["fail"], byFault["lose"], byFault["delay"], strings.Join(ops, ", "))
 }
 
 func quantile(ds []time.Duration, q float64) time.Duration {
