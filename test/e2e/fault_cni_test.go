@@ -89,7 +89,8 @@ func TestFaultCNI(t *testing.T) {
 	for pod, mode := range delFaults {
 		delLines = append(delLines, "DEL "+mode+" "+pod)
 	}
-	f.set(append(lines, delLines...)...)
+	// One more pod whose ADD hangs is deleted while it hangs.
+	f.set(slices.Concat(lines, delLines, []string{"ADD hang cni-hang-deleted"})...)
 	a := startAgent(t, withFlags("--cni-bin-dir", f.dir+",/usr/lib/cni", "--cni-timeout", timeout.String()))
 
 	healthy := []string{"cni-bystander", "cni-del-fail", "cni-del-fail-after"}
@@ -103,6 +104,13 @@ func TestFaultCNI(t *testing.T) {
 		a.waitRunning("default", name)
 	}
 	t.Logf("healthy pods Running %.1fs after the manifests, beside the failing ones", time.Since(start).Seconds())
+	a.writeManifest("cni-hang-deleted.yaml", cniFaultPod("cni-hang-deleted"))
+	a.eventually("cni-hang-deleted's ADD hangs", func() (bool, string) {
+		n := f.calls("ADD", "cni-hang-deleted", "hang")
+		return n > 0, fmt.Sprintf("%d hanging ADDs", n)
+	})
+	a.removeManifest("cni-hang-deleted.yaml")
+	a.waitGone("default", "cni-hang-deleted")
 	for pod, fault := range addFaults {
 		var ev *v1.Event
 		p := a.waitPod("default", pod, "reports its CNI fault and retries", func(p *v1.Pod) bool {
