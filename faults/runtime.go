@@ -10,11 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	v1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
-
-	"github.com/minikubelet/minikubelet/runtime"
 )
 
 // RuntimeEnv names the environment variable that turns the runtime fault seam on, e.g.
@@ -96,15 +91,16 @@ func ParseRuntimeFaults(s string) (RuntimeFaults, error) {
 	return f, nil
 }
 
-// The faults a call can meet.
+// The faults a call can meet, as the log names them.
 const (
 	faultFail  = "fail"
 	faultDelay = "delay"
 	faultLose  = "lose"
 )
 
-// dice decides, call by call, whether to fail, delay, lose or pass a call.
-type dice struct {
+// Dice decides, call by call, whether to fail, delay, lose or pass a call. It is safe for
+// concurrent use; faults/seam puts it in front of the engine's runtime interfaces.
+type Dice struct {
 	cfg RuntimeFaults
 	log *slog.Logger
 
@@ -112,15 +108,16 @@ type dice struct {
 	rng *rand.Rand // guarded by mu
 }
 
-func newDice(cfg RuntimeFaults, log *slog.Logger) *dice {
+// NewDice rolls from cfg's seed; log records each injection ("fault injected", op, fault).
+func NewDice(cfg RuntimeFaults, log *slog.Logger) *Dice {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &dice{cfg: cfg, log: log.With("component", "faults"), rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))}
+	return &Dice{cfg: cfg, log: log.With("component", "faults"), rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))}
 }
 
 // roll decides the next call's fault, "" for none.
-func (d *dice) roll() string {
+func (d *Dice) roll() string {
 	d.mu.Lock()
 	x := d.rng.Float64()
 	d.mu.Unlock()
@@ -135,9 +132,9 @@ func (d *dice) roll() string {
 	return ""
 }
 
-// call runs fn, the call op, unless the dice fail it; a delayed call runs late, a lost one runs
+// Call runs fn, the call op, unless the dice fail it; a delayed call runs late, a lost one runs
 // and its result is replaced by an error.
-func call[T any](ctx context.Context, d *dice, op string, fn func() (T, error)) (T, error) {
+func Call[T any](ctx context.Context, d *Dice, op string, fn func() (T, error)) (T, error) {
 	var zero T
 	f := d.roll()
 	if f != "" {
@@ -163,94 +160,8 @@ func call[T any](ctx context.Context, d *dice, op string, fn func() (T, error)) 
 	return fn()
 }
 
-// callErr is call for a call that returns only an error.
-func callErr(ctx context.Context, d *dice, op string, fn func() error) error {
-	_, err := call(ctx, d, op, func() (struct{}, error) { return struct{}{}, fn() })
+// CallErr is Call for a call that returns only an error.
+func CallErr(ctx context.Context, d *Dice, op string, fn func() error) error {
+	_, err := Call(ctx, d, op, func() (struct{}, error) { return struct{}{}, fn() })
 	return err
-}
-
-// WrapRuntime puts the seam in front of rt; with faults off it returns rt itself.
-func WrapRuntime(rt runtime.ContainerRuntime, cfg RuntimeFaults, log *slog.Logger) runtime.ContainerRuntime {
-	if !cfg.On() {
-		return rt
-	}
-	return &faultyRuntime{next: rt, dice: newDice(cfg, log)}
-}
-
-// WrapSandboxes puts the seam in front of sb; with faults off it returns sb itself. The two
-// wraps roll separate dice, each from the seed.
-func WrapSandboxes(sb runtime.Sandboxes, cfg RuntimeFaults, log *slog.Logger) runtime.Sandboxes {
-	if !cfg.On() {
-		return sb
-	}
-	return &faultySandboxes{next: sb, dice: newDice(cfg, log)}
-}
-
-// faultyRuntime is a runtime.ContainerRuntime that fails, delays or loses the reply of some calls.
-type faultyRuntime struct {
-	next runtime.ContainerRuntime
-	dice *dice
-}
-
-func (r *faultyRuntime) GetPod(ctx context.Context, uid types.UID) (*runtime.PodStatus, error) {
-	return call(ctx, r.dice, "GetPod", func() (*runtime.PodStatus, error) { return r.next.GetPod(ctx, uid) })
-}
-
-func (r *faultyRuntime) ListPods(ctx context.Context) (map[types.UID]*runtime.PodStatus, error) {
-	return call(ctx, r.dice, "ListPods", func() (map[types.UID]*runtime.PodStatus, error) { return r.next.ListPods(ctx) })
-}
-
-func (r *faultyRuntime) EnsureImage(ctx context.Context, image string, policy v1.PullPolicy) (runtime.ImageInfo, error) {
-	return call(ctx, r.dice, "EnsureImage", func() (runtime.ImageInfo, error) { return r.next.EnsureImage(ctx, image, policy) })
-}
-
-func (r *faultyRuntime) CreateContainer(ctx context.Context, cfg runtime.ContainerConfig) (string, error) {
-	return call(ctx, r.dice, "CreateContainer", func() (string, error) { return r.next.CreateContainer(ctx, cfg) })
-}
-
-func (r *faultyRuntime) StartContainer(ctx context.Context, id, logPath string) error {
-	return callErr(ctx, r.dice, "StartContainer", func() error { return r.next.StartContainer(ctx, id, logPath) })
-}
-
-func (r *faultyRuntime) StopContainer(ctx context.Context, id string, grace time.Duration) error {
-	return callErr(ctx, r.dice, "StopContainer", func() error { return r.next.StopContainer(ctx, id, grace) })
-}
-
-func (r *faultyRuntime) RemoveContainer(ctx context.Context, id string) error {
-	return callErr(ctx, r.dice, "RemoveContainer", func() error { return r.next.RemoveContainer(ctx, id) })
-}
-
-func (r *faultyRuntime) ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) ([]byte, int, error) {
-	type result struct {
-		out  []byte
-		code int
-	}
-	res, err := call(ctx, r.dice, "ExecSync", func() (result, error) {
-		out, code, err := r.next.ExecSync(ctx, id, cmd, timeout)
-		return result{out, code}, err
-	})
-	return res.out, res.code, err
-}
-
-// faultySandboxes is a runtime.Sandboxes that fails, delays or loses the reply of some calls.
-// Mounts does no I/O and passes through.
-type faultySandboxes struct {
-	next runtime.Sandboxes
-	dice *dice
-}
-
-func (s *faultySandboxes) Run(ctx context.Context, req runtime.SandboxRequest) (*runtime.SandboxStatus, error) {
-	return call(ctx, s.dice, "RunSandbox", func() (*runtime.SandboxStatus, error) { return s.next.Run(ctx, req) })
-}
-
-func (s *faultySandboxes) RemovePod(ctx context.Context, uid types.UID) (int, error) {
-	return call(ctx, s.dice, "RemovePodSandboxes", func() (int, error) { return s.next.RemovePod(ctx, uid) })
-}
-
-func (s *faultySandboxes) Mounts(sandboxID string, pod *v1.Pod) []runtime.Mount {
-	return s.next.Mounts(sandboxID, pod)
-}
-
-func (s *faultySandboxes) Sweep(ctx context.Context, keep func(id string) bool) ([]string, error) {
-	return call(ctx, s.dice, "SweepSandboxes", func() ([]string, error) { return s.next.Sweep(ctx, keep) })
 }

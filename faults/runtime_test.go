@@ -8,11 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	v1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
-
-	"github.com/minikubelet/minikubelet/runtime"
 )
 
 func TestParseRuntimeFaults(t *testing.T) {
@@ -60,47 +55,21 @@ func TestParseRuntimeFaults(t *testing.T) {
 	}
 }
 
-// countingRuntime is a runtime.ContainerRuntime that counts the calls reaching it.
-type countingRuntime struct {
-	runtime.ContainerRuntime // nil: only the methods below are called
-	calls                    int
-}
-
-func (c *countingRuntime) RemoveContainer(context.Context, string) error { c.calls++; return nil }
-
-type countingSandboxes struct {
-	runtime.Sandboxes
-	calls int
-}
-
-func (c *countingSandboxes) RemovePod(context.Context, types.UID) (int, error) {
-	c.calls++
-	return 1, nil
-}
-
-func (c *countingSandboxes) Mounts(string, *v1.Pod) []runtime.Mount { c.calls++; return nil }
-
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func TestWrapOffReturnsTheSame(t *testing.T) {
-	rt := &countingRuntime{}
-	if got := WrapRuntime(rt, RuntimeFaults{Delay: 0.5}, quiet()); got != runtime.ContainerRuntime(rt) {
-		t.Errorf("WrapRuntime with faults off = %T, want the runtime itself", got)
-	}
-	sb := &countingSandboxes{}
-	if got := WrapSandboxes(sb, RuntimeFaults{}, quiet()); got != runtime.Sandboxes(sb) {
-		t.Errorf("WrapSandboxes with faults off = %T, want the sandboxes themselves", got)
-	}
-}
+// counter is a call that counts how often it is made.
+type counter struct{ calls int }
 
-// outcomes runs n calls through a seam and returns, call by call, whether each failed.
-func outcomes(t *testing.T, cfg RuntimeFaults, n int) ([]bool, *countingRuntime) {
+func (c *counter) call() error { c.calls++; return nil }
+
+// outcomes makes n calls through dice from cfg and returns, call by call, whether each failed.
+func outcomes(t *testing.T, cfg RuntimeFaults, n int) ([]bool, *counter) {
 	t.Helper()
-	next := &countingRuntime{}
-	rt := WrapRuntime(next, cfg, quiet())
+	next := &counter{}
+	d := NewDice(cfg, quiet())
 	out := make([]bool, n)
 	for i := range out {
-		err := rt.RemoveContainer(context.Background(), "c")
+		err := CallErr(context.Background(), d, "Op", next.call)
 		if err != nil && !errors.Is(err, ErrInjected) {
 			t.Fatalf("call %d: %v is not ErrInjected", i, err)
 		}
@@ -109,7 +78,7 @@ func outcomes(t *testing.T, cfg RuntimeFaults, n int) ([]bool, *countingRuntime)
 	return out, next
 }
 
-func TestSeamFailsItsShareDeterministically(t *testing.T) {
+func TestDiceFailItsShareDeterministically(t *testing.T) {
 	const n = 4000
 	cfg := RuntimeFaults{Fail: 0.05, Seed: 42}
 	first, next := outcomes(t, cfg, n)
@@ -119,9 +88,9 @@ func TestSeamFailsItsShareDeterministically(t *testing.T) {
 			failed++
 		}
 	}
-	// A failed call never reaches the runtime.
+	// A failed call is never made.
 	if next.calls != n-failed {
-		t.Errorf("%d calls reached the runtime, want %d (%d of %d failed)", next.calls, n-failed, failed, n)
+		t.Errorf("%d calls made, want %d (%d of %d failed)", next.calls, n-failed, failed, n)
 	}
 	// 5% of 4000 is 200; the seeded sequence is fixed, so the bounds only guard the arithmetic.
 	if failed < 150 || failed > 250 {
@@ -143,42 +112,31 @@ func TestSeamFailsItsShareDeterministically(t *testing.T) {
 	}
 }
 
-func TestSeamDelayEndsWithTheContext(t *testing.T) {
-	next := &countingRuntime{}
-	rt := WrapRuntime(next, RuntimeFaults{Delay: 1, DelayFor: time.Hour}, quiet())
+func TestDelayEndsWithTheContext(t *testing.T) {
+	next := &counter{}
+	d := NewDice(RuntimeFaults{Delay: 1, DelayFor: time.Hour}, quiet())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := rt.RemoveContainer(ctx, "c"); !errors.Is(err, context.Canceled) {
+	if err := CallErr(ctx, d, "Op", next.call); !errors.Is(err, context.Canceled) {
 		t.Errorf("delayed call with a cancelled context = %v, want context.Canceled", err)
 	}
 	if next.calls != 0 {
-		t.Errorf("a call whose delay was cut short reached the runtime")
+		t.Errorf("a call whose delay was cut short was made")
 	}
-	passed := WrapRuntime(next, RuntimeFaults{Delay: 1, DelayFor: time.Millisecond}, quiet())
-	if err := passed.RemoveContainer(context.Background(), "c"); err != nil || next.calls != 1 {
-		t.Errorf("delayed call = %v with %d calls through, want it to reach the runtime once", err, next.calls)
-	}
-}
-
-func TestSeamLostReplyReachesTheRuntime(t *testing.T) {
-	next := &countingRuntime{}
-	rt := WrapRuntime(next, RuntimeFaults{Lose: 1}, quiet())
-	if err := rt.RemoveContainer(context.Background(), "c"); !errors.Is(err, ErrInjected) || !strings.Contains(err.Error(), "reply lost") {
-		t.Errorf("RemoveContainer under lose=1 = %v, want a lost reply (ErrInjected)", err)
-	}
-	if next.calls != 1 {
-		t.Errorf("%d calls reached the runtime, want 1: a lost reply's call is made", next.calls)
+	short := NewDice(RuntimeFaults{Delay: 1, DelayFor: time.Millisecond}, quiet())
+	if err := CallErr(context.Background(), short, "Op", next.call); err != nil || next.calls != 1 {
+		t.Errorf("delayed call = %v with %d calls made, want it made once", err, next.calls)
 	}
 }
 
-func TestSandboxSeam(t *testing.T) {
-	next := &countingSandboxes{}
-	sb := WrapSandboxes(next, RuntimeFaults{Fail: 1}, quiet())
-	if _, err := sb.RemovePod(context.Background(), "uid"); !errors.Is(err, ErrInjected) {
-		t.Errorf("RemovePod under fail=1 = %v, want ErrInjected", err)
+func TestLostReplyIsMade(t *testing.T) {
+	next := &counter{}
+	d := NewDice(RuntimeFaults{Lose: 1}, quiet())
+	got, err := Call(context.Background(), d, "Op", func() (int, error) { next.calls++; return 7, nil })
+	if !errors.Is(err, ErrInjected) || !strings.Contains(err.Error(), "reply lost") || got != 0 {
+		t.Errorf("Call under lose=1 = %d, %v; want a lost reply (ErrInjected) and no result", got, err)
 	}
-	sb.Mounts("sb", &v1.Pod{})
 	if next.calls != 1 {
-		t.Errorf("%d calls reached the sandboxes, want 1 (Mounts passes through, RemovePod fails)", next.calls)
+		t.Errorf("%d calls made, want 1: a lost reply's call is made", next.calls)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/cgroups"
-	"github.com/minikubelet/minikubelet/faults"
+	"github.com/minikubelet/minikubelet/faults/seam"
 	"github.com/minikubelet/minikubelet/images"
 	"github.com/minikubelet/minikubelet/manifest"
 	"github.com/minikubelet/minikubelet/metrics"
@@ -115,7 +115,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	mgr, err := runtime.NewManager(runtime.Config{
 		Cgroups: podCgroups, SeccompDir: filepath.Join(f.RootDir, "seccomp"), MemoryCapacity: memory,
-		Runtime: faults.WrapRuntime(rt, rtFaults, log), Sandboxes: faults.WrapSandboxes(sandboxes, rtFaults, log), Volumes: volumes,
+		Runtime: seam.WrapRuntime(rt, rtFaults, log), Sandboxes: seam.WrapSandboxes(sandboxes, rtFaults, log), Volumes: volumes,
 		LogDir: f.PodLogsDir, PodDir: filepath.Join(f.RootDir, "pods"),
 		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Observer: measured, Logger: log,
 	})
