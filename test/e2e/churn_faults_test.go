@@ -24,10 +24,10 @@ import (
 // faultSeedEnv overrides the churn's random fault seed, to replay a run.
 const faultSeedEnv = "MINIKUBELET_TEST_FAULT_SEED"
 
-// churnPod is one cycle's pod: an init container, two containers (one with an exec readiness
+// faultChurnPod is one cycle's pod: an init container, two containers (one with an exec readiness
 // probe, so probes go through the seam too), an emptyDir and a hostPort. The cycle annotation
 // makes each cycle a new pod.
-func churnPod(name string, cycle, hostPort int) string {
+func faultChurnPod(name string, cycle, hostPort int) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata: {name: %s, annotations: {cycle: "%d"}}
@@ -89,8 +89,8 @@ func (a *agent) pollPod(name, what string, cond func(*v1.Pod) bool) (*v1.Pod, er
 	}
 }
 
-// churnStats is what the churn's workers measured; mu guards it.
-type churnStats struct {
+// faultChurnStats is what the churn's workers measured; mu guards it.
+type faultChurnStats struct {
 	mu       sync.Mutex
 	ips      []string
 	toReady  []time.Duration
@@ -98,11 +98,11 @@ type churnStats struct {
 	quickDel int // cycles deleted without waiting for the pod to run
 }
 
-// churnCycle creates one pod, waits for it to run (unless quick), deletes it and waits for it to go.
-func churnCycle(a *agent, stats *churnStats, name string, cycle, hostPort int, quick bool) error {
+// faultChurnCycle creates one pod, waits for it to run (unless quick), deletes it and waits for it to go.
+func faultChurnCycle(a *agent, stats *faultChurnStats, name string, cycle, hostPort int, quick bool) error {
 	file := name + ".yaml"
 	tmp := a.manifests + "/." + file + ".tmp"
-	if err := os.WriteFile(tmp, []byte(churnPod(name, cycle, hostPort)), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(faultChurnPod(name, cycle, hostPort)), 0o644); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, a.manifests+"/"+file); err != nil {
@@ -161,7 +161,7 @@ func TestChurnRuntimeFaults(t *testing.T) {
 	const workers = 3
 	cycles := testenv.Count(30, 300)
 	var next atomic.Int64
-	var stats churnStats
+	var stats faultChurnStats
 	errs := make([]error, workers)
 	began := time.Now()
 	var wg sync.WaitGroup
@@ -175,7 +175,7 @@ func TestChurnRuntimeFaults(t *testing.T) {
 				if i > cycles {
 					return
 				}
-				if err := churnCycle(a, &stats, fmt.Sprintf("churn-%d", w), i, port, i%4 == 0); err != nil {
+				if err := faultChurnCycle(a, &stats, fmt.Sprintf("churn-%d", w), i, port, i%4 == 0); err != nil {
 					errs[w] = fmt.Errorf("cycle %d: %w", i, err)
 					return
 				}
@@ -192,8 +192,8 @@ func TestChurnRuntimeFaults(t *testing.T) {
 	}
 	injected := countInjected(t, a)
 	t.Logf("%d cycles (%d deleted before running) by %d workers in %.1fs; ready p50 %s p99 %s, gone p50 %s p99 %s; faults injected: %s",
-		cycles, stats.quickDel, workers, took.Seconds(), quantile(stats.toReady, 0.5), quantile(stats.toReady, 0.99),
-		quantile(stats.toGone, 0.5), quantile(stats.toGone, 0.99), injected)
+		cycles, stats.quickDel, workers, took.Seconds(), churnQuantile(stats.toReady, 0.5), churnQuantile(stats.toReady, 0.99),
+		churnQuantile(stats.toGone, 0.5), churnQuantile(stats.toGone, 0.99), injected)
 	if ips := a.iptablesPodIPs(); len(ips) > 0 {
 		t.Errorf("iptables still names pod IPs %v", ips)
 	}
@@ -225,7 +225,7 @@ func countInjected(t *testing.T, a *agent) string {
 	return fmt.Sprintf("%d failed, %d lost, %d delayed (%s)", byFault["fail"], byFault["lose"], byFault["delay"], strings.Join(ops, ", "))
 }
 
-func quantile(ds []time.Duration, q float64) time.Duration {
+func churnQuantile(ds []time.Duration, q float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
 	}

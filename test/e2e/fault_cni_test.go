@@ -136,7 +136,7 @@ func TestFaultCNI(t *testing.T) {
 	}
 	t.Logf("all %d pods Running %.1fs after the ADD faults were lifted", len(all), time.Since(lifted).Seconds())
 	slices.Sort(ips)
-	if leases := a.ipamLeases(); !slices.Equal(leases, ips) {
+	if leases := a.leasedIPs(); !slices.Equal(leases, ips) {
 		t.Errorf("IPAM leases %v, want the pods' IPs %v", leases, ips)
 	}
 	if inRules := a.iptablesPodIPs(); len(slices.DeleteFunc(slices.Clone(inRules), func(ip string) bool { return slices.Contains(ips, ip) })) > 0 {

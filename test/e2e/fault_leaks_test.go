@@ -18,8 +18,8 @@ import (
 // ipamDir is host-local's store for the agent's network.
 func (a *agent) ipamDir() string { return filepath.Join(a.root, "cni", "ipam", "minikubelet") }
 
-// ipamLeases returns the IPs host-local holds leased, sorted.
-func (a *agent) ipamLeases() []string {
+// leasedIPs returns the IPs host-local holds leased, sorted.
+func (a *agent) leasedIPs() []string {
 	entries, err := os.ReadDir(a.ipamDir())
 	if err != nil && !os.IsNotExist(err) {
 		a.t.Fatal(err)
