@@ -73,6 +73,7 @@ spec:
 // once the fault is lifted, and leaves nothing behind; a healthy pod beside them is not held up.
 // (containerd's integration/failpoint and cni-bridge-fp.)
 func TestFaultCNI(t *testing.T) {
+	requireE2E(t)
 	f := newCNIFaults(t)
 	const timeout = 3 * time.Second
 	addFaults := map[string]struct{ mode, message string }{
