@@ -16,6 +16,7 @@ import (
 	"github.com/containerd/containerd/errdefs"
 	"github.com/moby/sys/signal"
 
+	"github.com/minikubelet/minikubelet/faults"
 	"github.com/minikubelet/minikubelet/logs"
 	"github.com/minikubelet/minikubelet/runtime"
 )
@@ -148,7 +149,7 @@ func (r *Runtime) StopContainer(ctx context.Context, id string, grace time.Durat
 			r.log.Warn("bad stop signal; using SIGTERM", "container", id, "signal", s)
 		}
 	}
-	if err := killAndWait(ctx, task, sig, grace); err != nil {
+	if err := killAndWait(ctx, task, sig, grace, r.faults); err != nil {
 		return fmt.Errorf("stop %s: %w", id, err)
 	}
 	return r.reap(ctx, id)
@@ -173,7 +174,7 @@ func (r *Runtime) loadTask(ctx context.Context, id string) (containerd.Container
 	return container, task, nil
 }
 
-func killAndWait(ctx context.Context, task containerd.Task, sig syscall.Signal, grace time.Duration) error {
+func killAndWait(ctx context.Context, task containerd.Task, sig syscall.Signal, grace time.Duration, fp *faults.Points) error {
 	status, err := task.Status(ctx)
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
@@ -189,6 +190,7 @@ func killAndWait(ctx context.Context, task containerd.Task, sig syscall.Signal, 
 		if err := task.Kill(ctx, sig); err != nil && !errdefs.IsNotFound(err) {
 			return fmt.Errorf("signal: %w", err)
 		}
+		fp.Hang(ctx, faults.StopSignalled)
 		timer := time.NewTimer(grace)
 		defer timer.Stop()
 		select {
