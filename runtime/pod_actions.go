@@ -85,7 +85,8 @@ func restartGate(a *podActions, pod *v1.Pod, c *v1.Container, st *ContainerStatu
 //   - init containers one at a time, in order, within the current sandbox; a failure under Never
 //     ends the pod;
 //   - then each main container that never ran, or exited and should restart under the policy and
-//     the back-off;
+//     the back-off; an instance created but never started (the agent died in between) is
+//     replaced, as if it did not exist;
 //   - nothing running, nothing to start, nothing waiting: the pod is done, its sandbox goes.
 //   - a running container whose liveness or startup probe failed is killed; the restart policy
 //     takes it from there.
@@ -109,7 +110,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, results probeResults, b
 		if isSidecar(c) {
 			// A sidecar counts as done once started (its startup probe passed); it restarts whenever
 			// it exits.
-			if st == nil || (st.State == StateExited && restartGate(&a, pod, c, st, bo, now)) {
+			if st == nil || st.State == StateCreated || (st.State == StateExited && restartGate(&a, pod, c, st, bo, now)) {
 				a.InitToStart = i
 				return a
 			}
@@ -123,7 +124,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, results probeResults, b
 			continue
 		}
 		switch {
-		case st == nil:
+		case st == nil, st.State == StateCreated: // created, never started: the agent died between
 			a.InitToStart = i
 			return a
 		case st.State == StateExited && st.ExitCode == 0:
@@ -147,7 +148,7 @@ func computePodActions(pod *v1.Pod, observed *PodStatus, results probeResults, b
 		c := &pod.Spec.Containers[i]
 		st := observed.Latest(c.Name)
 		switch {
-		case st == nil:
+		case st == nil, st.State == StateCreated: // created, never started: the agent died between
 			a.ContainersToStart = append(a.ContainersToStart, i)
 		case st.State == StateExited:
 			if !shouldRestart(pod.Spec.RestartPolicy, st.ExitCode) {

@@ -39,6 +39,11 @@ func running(name string, kind ContainerKind, attempt int) *ContainerStatus {
 		State: StateRunning, StartedAt: t0.Add(-time.Minute)}
 }
 
+// created is an instance made but never started: the agent died in between.
+func created(name string, kind ContainerKind, attempt int) *ContainerStatus {
+	return &ContainerStatus{ID: name + "-id", Name: name, Kind: kind, SandboxID: "sb1", Attempt: attempt, State: StateCreated}
+}
+
 func exited(name string, kind ContainerKind, attempt int, code int32, finished time.Time) *ContainerStatus {
 	return &ContainerStatus{ID: name + "-id", Name: name, Kind: kind, SandboxID: "sb1", Attempt: attempt,
 		State: StateExited, ExitCode: code, StartedAt: finished.Add(-time.Second), FinishedAt: finished}
@@ -96,6 +101,34 @@ func TestComputePodActions(t *testing.T) {
 					running("init-a", KindInit, 0)}}
 			},
 			want: podActions{InitToStart: -1},
+		},
+		{
+			name: "init container created, never started (agent crash): start it",
+			observed: func() *PodStatus {
+				return &PodStatus{Sandboxes: []*SandboxStatus{readySandbox()}, Containers: []*ContainerStatus{
+					created("init-a", KindInit, 0)}}
+			},
+			want: podActions{InitToStart: 0},
+		},
+		{
+			name: "sidecar created, never started (agent crash): start it",
+			pod: func(p *v1.Pod) {
+				p.Spec.InitContainers[0].RestartPolicy = ptrTo(v1.ContainerRestartPolicyAlways)
+			},
+			observed: func() *PodStatus {
+				return &PodStatus{Sandboxes: []*SandboxStatus{readySandbox()}, Containers: []*ContainerStatus{
+					created("init-a", KindInit, 0)}}
+			},
+			want: podActions{InitToStart: 0},
+		},
+		{
+			name: "main container created, never started (agent crash): start it",
+			observed: func() *PodStatus {
+				st := initialised()
+				st.Containers = append(st.Containers, created("server", KindMain, 0), running("sidecar", KindMain, 0))
+				return st
+			},
+			want: podActions{InitToStart: -1, ContainersToStart: []int{0}},
 		},
 		{
 			name:     "init done: start the main containers",
