@@ -29,6 +29,7 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod, manifestUID types.UID
 		}
 		return w.retry("observe")
 	}
+	w.failures.Reset("observe") // a shim that did not answer once does not slow later retries
 	now := w.m.clock.Now()
 	deadlineIn := w.checkDeadline(pod, observed, now)
 	w.m.probes.Sync(pod, podIP(pod, observed.Sandbox(), w.m.cfg.HostIPs), probeTargets(pod, observed))
