@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,8 +33,9 @@ func Container(step, name string) string { return step + "/" + name }
 type Points struct {
 	log *slog.Logger
 
+	at map[string]int // step -> the reach (1-based) that blocks; set by Parse, then only read
+
 	mu      sync.Mutex     // guards reached
-	at      map[string]int // step -> the reach (1-based) that blocks
 	reached map[string]int // step -> how often it was reached
 }
 
@@ -74,6 +76,7 @@ func (p *Points) Steps() []string {
 	for step, n := range p.at {
 		out = append(out, fmt.Sprintf("%s:%d", step, n))
 	}
+	slices.Sort(out)
 	return out
 }
 

@@ -218,7 +218,7 @@ func (a *agent) checkBackoffKept(before, now *v1.Pod) int32 {
 	}
 	// The restart that made restartCount n waited Initial * 2^(n-2) after the previous failure
 	// (the first restart waits nothing), capped at 30 * Initial.
-	delay := min(restartBackoff<<(cs.RestartCount-2), 30*restartBackoff)
+	delay := min(restartBackoff<<min(cs.RestartCount-2, 5), 30*restartBackoff)
 	// Status times have whole seconds: allow for the truncation of both.
 	gap := started.Sub(cs.LastTerminationState.Terminated.FinishedAt.Time)
 	if gap < delay-time.Second {
