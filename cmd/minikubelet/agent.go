@@ -76,6 +76,14 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	defer rt.Close()
 	log.Info("connected to containerd", "address", address, "namespace", f.Namespace)
+	// Before any container is made: snapshots an agent killed mid-create left with no container.
+	swept, err := rt.SweepSnapshots(ctx)
+	for _, key := range swept {
+		log.Info("removed orphaned snapshot", "snapshot", key)
+	}
+	if err != nil {
+		log.Error("sweep orphaned snapshots", "err", err)
+	}
 
 	pauseImage, err := ensurePauseImage(ctx, rt, f.PauseBinary, log)
 	if err != nil {
