@@ -15,6 +15,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/minikubelet/minikubelet/faults"
 	"github.com/minikubelet/minikubelet/probes"
 )
 
@@ -42,6 +43,8 @@ type Config struct {
 	// Observer is told of pod starts and probe runs, for metrics; nil tells no one.
 	Observer Observer
 	Logger   *slog.Logger
+	// Faults are the failpoints tests enable; nil in production.
+	Faults *faults.Points
 }
 
 // Manager keeps one worker per pod and admits new pods.

@@ -11,6 +11,8 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/faults"
 )
 
 // errHeld says a step was not tried because its back-off has not run out.
@@ -27,6 +29,7 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod, manifestUID types.UID
 		}
 		return w.retry("observe")
 	}
+	w.failures.Reset("observe") // a shim that did not answer once does not slow later retries
 	now := w.m.clock.Now()
 	deadlineIn := w.checkDeadline(pod, observed, now)
 	w.m.probes.Sync(pod, podIP(pod, observed.Sandbox(), w.m.cfg.HostIPs), probeTargets(pod, observed))
@@ -230,7 +233,7 @@ func (w *podWorker) startContainer(ctx context.Context, pod *v1.Pod, sb *Sandbox
 	if err != nil {
 		return err
 	}
-	p.launch(ctx, w.m.cfg.Runtime)
+	p.launch(ctx, w.m.cfg.Runtime, w.m.cfg.Faults)
 	return w.finishStart(ctx, pod, sb, p)
 }
 
@@ -267,7 +270,7 @@ func (w *podWorker) startMains(ctx context.Context, pod *v1.Pod, sb *SandboxStat
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.launch(ctx, w.m.cfg.Runtime)
+			p.launch(ctx, w.m.cfg.Runtime, w.m.cfg.Faults)
 		}()
 	}
 	wg.Wait()
@@ -289,10 +292,15 @@ type preparedContainer struct {
 }
 
 // launch creates and starts the container: runtime calls only, safe to run beside others.
-func (p *preparedContainer) launch(ctx context.Context, rt ContainerRuntime) {
+func (p *preparedContainer) launch(ctx context.Context, rt ContainerRuntime, fp *faults.Points) {
 	p.id, p.createErr = rt.CreateContainer(ctx, p.cfg)
-	if p.createErr == nil {
-		p.startErr = rt.StartContainer(ctx, p.id, p.cfg.LogPath)
+	if p.createErr != nil {
+		return
+	}
+	fp.Hang(ctx, faults.Container(faults.ContainerCreated, p.c.Name))
+	p.startErr = rt.StartContainer(ctx, p.id, p.cfg.LogPath)
+	if p.startErr == nil {
+		fp.Hang(ctx, faults.Container(faults.ContainerStarted, p.c.Name))
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/minikubelet/minikubelet/faults"
 	"github.com/minikubelet/minikubelet/network"
 	"github.com/minikubelet/minikubelet/runtime"
 )
@@ -45,6 +46,8 @@ type Config struct {
 	ResolvConf string   // the node's resolver config, default /etc/resolv.conf
 	HostsFile  string   // the node's hosts file, default /etc/hosts
 	Logger     *slog.Logger
+	// Faults are the failpoints tests enable; nil in production.
+	Faults *faults.Points
 }
 
 // Manager creates and removes sandboxes. It holds no per-sandbox state in memory: the checkpoint
@@ -169,6 +172,7 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 		if _, err := createNetns(id); err != nil {
 			return nil, err
 		}
+		m.cfg.Faults.Hang(ctx, faults.NetnsCreated)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -177,6 +181,7 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 				netErr = fmt.Errorf("set up pod network: %w", err)
 				return
 			}
+			m.cfg.Faults.Hang(ctx, faults.CNIAdded)
 			ips = nil
 			for _, ip := range res.IPs {
 				ips = append(ips, ip.String())
@@ -196,6 +201,8 @@ func (m *Manager) Run(ctx context.Context, req runtime.SandboxRequest) (_ *runti
 		}
 		if pid, err = m.cfg.Runtime.StartPause(ctx, pcfg); err != nil {
 			err = fmt.Errorf("start pause container: %w", err)
+		} else {
+			m.cfg.Faults.Hang(ctx, faults.PauseStarted)
 		}
 	}
 	wg.Wait()
@@ -316,6 +323,7 @@ func (m *Manager) Remove(ctx context.Context, id string) error {
 	if err := m.cfg.Runtime.RemovePause(ctx, id); err != nil {
 		errs = append(errs, fmt.Errorf("remove pause container: %w", err))
 	}
+	m.cfg.Faults.Hang(ctx, faults.BeforeCNIDel)
 	if !cp.HostNetwork {
 		a := attachment(cp)
 		if _, err := os.Stat(a.NetnsPath); err != nil {

@@ -16,6 +16,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/cgroups"
+	"github.com/minikubelet/minikubelet/faults"
 	"github.com/minikubelet/minikubelet/faults/seam"
 	"github.com/minikubelet/minikubelet/images"
 	"github.com/minikubelet/minikubelet/manifest"
@@ -63,19 +64,35 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	}
 	defer stopDaemon()
 	measured := metrics.New()
+	failpoints, err := faults.Parse(os.Getenv(faults.Env), log)
+	if err != nil {
+		return fmt.Errorf("%s: %w", faults.Env, err)
+	}
+	if failpoints != nil {
+		log.Warn("failpoints enabled: the agent will hang at them (for tests only)", "failpoints", failpoints.Steps())
+	}
 	logger, err := findLoggerBinary(f.LoggerBinary)
 	if err != nil {
 		return err
 	}
 	rt, err := containerd.Connect(ctx, containerd.Config{
 		Address: address, Namespace: f.Namespace, Pulls: measured, Logger: log,
-		Logs: containerd.LogConfig{Binary: logger, MaxSize: f.LogMaxSizeBytes, MaxFiles: f.LogMaxFiles},
+		Logs:   containerd.LogConfig{Binary: logger, MaxSize: f.LogMaxSizeBytes, MaxFiles: f.LogMaxFiles},
+		Faults: failpoints,
 	})
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
 	log.Info("connected to containerd", "address", address, "namespace", f.Namespace)
+	// Before any container is made: snapshots an agent killed mid-create left with no container.
+	swept, err := rt.SweepSnapshots(ctx)
+	for _, key := range swept {
+		log.Info("removed orphaned snapshot", "snapshot", key)
+	}
+	if err != nil {
+		log.Error("sweep orphaned snapshots", "err", err)
+	}
 
 	pauseImage, err := ensurePauseImage(ctx, rt, f.PauseBinary, log)
 	if err != nil {
@@ -95,7 +112,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 	hostIPs := network.NodeIPs()
 	sandboxes, err := sandbox.New(sandbox.Config{
 		Dir: filepath.Join(f.RootDir, "sandboxes"), PauseImage: pauseImage,
-		Network: nw, Runtime: rt, HostIPs: hostIPs, Logger: log,
+		Network: nw, Runtime: rt, HostIPs: hostIPs, Logger: log, Faults: failpoints,
 	})
 	if err != nil {
 		return err
@@ -118,6 +135,7 @@ func runAgent(sigCtx context.Context, f runFlags, log *slog.Logger) error {
 		Runtime: seam.WrapRuntime(rt, rtFaults, log), Sandboxes: seam.WrapSandboxes(sandboxes, rtFaults, log), Volumes: volumes,
 		LogDir: f.PodLogsDir, PodDir: filepath.Join(f.RootDir, "pods"),
 		NodeName: f.NodeName, HostIPs: hostIPs, RestartBackoff: f.RestartBackoff, Observer: measured, Logger: log,
+		Faults: failpoints,
 	})
 	if err != nil {
 		return err

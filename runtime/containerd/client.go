@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/containerd/namespaces"
 
 	"github.com/minikubelet/minikubelet/cgroups"
+	"github.com/minikubelet/minikubelet/faults"
 )
 
 const (
@@ -34,6 +35,8 @@ type Config struct {
 	// Logs is how the shim writes each container's stdout and stderr.
 	Logs   LogConfig
 	Logger *slog.Logger
+	// Faults are the failpoints tests enable; nil in production.
+	Faults *faults.Points
 }
 
 // LogConfig is the container log driver: containerd's runc shim runs Binary (minikubelet-logger)
@@ -67,6 +70,7 @@ type Runtime struct {
 	host        specHost
 	cgroups     *cgroups.Host // nil when the host's cgroups could not be read
 	log         *slog.Logger
+	faults      *faults.Points
 }
 
 // Connect dials containerd and checks it answers.
@@ -94,7 +98,7 @@ func Connect(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, fmt.Errorf("connect to containerd at %s: %w", cfg.Address, err)
 	}
 	r := &Runtime{client: client, namespace: cfg.Namespace, snapshotter: cfg.Snapshotter,
-		pulls: cfg.Pulls, logs: cfg.Logs, log: cfg.Logger}
+		pulls: cfg.Pulls, logs: cfg.Logs, log: cfg.Logger, faults: cfg.Faults}
 	if h, err := cgroups.DetectHost(); err != nil {
 		r.log.Warn("cannot read the host's cgroups; OOM kills are known only from containerd's events", "err", err)
 	} else {

@@ -17,6 +17,7 @@ import (
 	"github.com/containerd/containerd/errdefs"
 	"github.com/moby/sys/signal"
 
+	"github.com/minikubelet/minikubelet/faults"
 	"github.com/minikubelet/minikubelet/logs"
 	"github.com/minikubelet/minikubelet/runtime"
 )
@@ -159,7 +160,7 @@ func (r *Runtime) StopContainer(ctx context.Context, id string, grace time.Durat
 			r.log.Warn("bad stop signal; using SIGTERM", "container", id, "signal", s)
 		}
 	}
-	if err := killAndWait(ctx, task, sig, grace); err != nil {
+	if err := killAndWait(ctx, task, sig, grace, r.faults); err != nil {
 		return fmt.Errorf("stop %s: %w", id, err)
 	}
 	return r.reap(ctx, id)
@@ -184,7 +185,7 @@ func (r *Runtime) loadTask(ctx context.Context, id string) (containerd.Container
 	return container, task, nil
 }
 
-func killAndWait(ctx context.Context, task containerd.Task, sig syscall.Signal, grace time.Duration) error {
+func killAndWait(ctx context.Context, task containerd.Task, sig syscall.Signal, grace time.Duration, fp *faults.Points) error {
 	status, err := task.Status(ctx)
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
@@ -200,6 +201,7 @@ func killAndWait(ctx context.Context, task containerd.Task, sig syscall.Signal, 
 		if err := task.Kill(ctx, sig); err != nil && !errdefs.IsNotFound(err) {
 			return fmt.Errorf("signal: %w", err)
 		}
+		fp.Hang(ctx, faults.StopSignalled)
 		timer := time.NewTimer(grace)
 		defer timer.Stop()
 		select {

@@ -2,6 +2,7 @@ package containerd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -15,6 +16,9 @@ import (
 
 	"github.com/minikubelet/minikubelet/runtime"
 )
+
+// errStateUnknown is a task whose state containerd could not get from its shim.
+var errStateUnknown = errors.New("state unknown: its shim did not answer in time")
 
 // GetPod observes one pod: its sandboxes and container instances. Tasks found stopped are reaped
 // first (exit recorded on the container, task deleted), so what is returned is settled.
@@ -36,6 +40,11 @@ func (r *Runtime) GetPod(ctx context.Context, uid types.UID) (*runtime.PodStatus
 			return nil, fmt.Errorf("task of container %s: %w", rec.ID, errdefs.FromGRPC(err))
 		}
 		p := resp.Process
+		if p.Status == tasktypes.Status_UNKNOWN {
+			// containerd could not ask the shim (its state call timed out): the task is not known
+			// to be dead, and acting as if it were would kill a healthy pod. Observe again later.
+			return nil, fmt.Errorf("task of container %s: %w", rec.ID, errStateUnknown)
+		}
 		if p.Status == tasktypes.Status_STOPPED && rec.Labels[labelKind] != kindSandbox {
 			if err := r.reap(ctx, rec.ID); err != nil {
 				r.log.Warn("reap stopped container", "container", rec.ID, "err", err)

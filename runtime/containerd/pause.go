@@ -9,6 +9,7 @@ import (
 	containerd "github.com/containerd/containerd"
 	"github.com/containerd/containerd/cio"
 
+	"github.com/minikubelet/minikubelet/faults"
 	"github.com/minikubelet/minikubelet/sandbox"
 )
 
@@ -47,6 +48,7 @@ func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid 
 	if err != nil {
 		return 0, fmt.Errorf("create pause container: %w", err)
 	}
+	r.faults.Hang(ctx, faults.PauseCreated)
 	defer func() {
 		if err != nil {
 			if rerr := r.RemovePause(context.WithoutCancel(ctx), cfg.ID); rerr != nil {
