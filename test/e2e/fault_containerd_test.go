@@ -81,7 +81,7 @@ func TestFaultContainerdKilledMidStep(t *testing.T) {
 	for i := range rounds {
 		name := fmt.Sprintf("mid-%02d", i)
 		a.writeManifest(name+".yaml", sleeperPod(name))
-		a.waitLog("pod network set up", "pod=default/"+name+" ")
+		a.waitLogLine("pod network set up", "pod=default/"+name+" ")
 		d.kill(t)
 		d.start(t)
 		p := a.waitRunning("default", name)
@@ -92,7 +92,7 @@ func TestFaultContainerdKilledMidStep(t *testing.T) {
 		}
 		prev := fmt.Sprintf("mid-%02d", i-1)
 		a.removeManifest(prev + ".yaml")
-		a.waitLog("stopping container", "pod=default/"+prev+" ")
+		a.waitLogLine("stopping container", "pod=default/"+prev+" ")
 		d.kill(t)
 		d.start(t)
 		a.waitGone("default", prev)
@@ -110,8 +110,8 @@ func TestFaultContainerdKilledMidStep(t *testing.T) {
 	t.Logf("containerd SIGKILLed %d times mid-creation and %d times mid-deletion: nothing left", rounds, rounds-1)
 }
 
-// waitLog waits for a line of the agent's log holding every one of parts.
-func (a *agent) waitLog(parts ...string) {
+// waitLogLine waits for a line of the agent's log holding every one of parts.
+func (a *agent) waitLogLine(parts ...string) {
 	a.t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	for {
