@@ -65,6 +65,20 @@ spec:
 `, name, namespace)
 }
 
+// finishingPod runs to completion at once, Succeeded or Failed by its exit code, and is not
+// restarted.
+func finishingPod(namespace, name string, exit int) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s, namespace: %s}
+spec:
+  terminationGracePeriodSeconds: 1
+  restartPolicy: Never
+  containers:
+  - {name: main, image: busybox:1.35, command: ["sh", "-c", "exit %d"]}
+`, name, namespace, exit)
+}
+
 // 300 create/delete cycles of the seed-shaped pod leave the agent and the host as they were:
 // the census (netns, veths, iptables rules, IPAM files, containerd objects, mounts, shims,
 // cgroups, files, the agent's fds, FIFOs and goroutines) is the same before and after.
@@ -204,8 +218,9 @@ func TestLeakFailedStarts(t *testing.T) {
 	t.Logf("%d failed starts (%d kinds, %d at a time) in %s", n, len(kinds), perBatch, elapsed.Round(time.Millisecond))
 }
 
-// Pods removed 0-2 s after they were added, by 3 workers at once: every update on /pods keeps
-// the phase invariants, every pod goes, and nothing is left.
+// Pods removed 0-2 s after they were added, by 3 workers at once, some still starting, some
+// running, some finished: every update on /pods keeps the phase invariants, every pod goes, and
+// nothing is left.
 func TestChurnFastDeletes(t *testing.T) {
 	a := startAgent(t, withFlags("--profiling"))
 	before := a.baselineCensus("fast")
@@ -224,7 +239,12 @@ func TestChurnFastDeletes(t *testing.T) {
 			defer wg.Done()
 			for i := range perWorker {
 				name := fmt.Sprintf("fast-%d-%d", w, i)
-				if err := writeFileAtomic(a.manifests, name+".yaml", quickPod("fast", name)); err != nil {
+				// One pod in three runs to completion, so that deletes also meet finished pods.
+				manifest := quickPod("fast", name)
+				if i%3 == 2 {
+					manifest = finishingPod("fast", name, i%2)
+				}
+				if err := writeFileAtomic(a.manifests, name+".yaml", manifest); err != nil {
 					errs <- err
 					return
 				}
@@ -250,6 +270,6 @@ func TestChurnFastDeletes(t *testing.T) {
 	s := watch.assertInvariants()
 	a.assertCensusReturns(before)
 	t.Logf("%d workers x %d pods removed 0-2 s after being added, all gone %s after the first: "+
-		"%d pods seen on the watch, %d reached Running and Ready, %d updates checked, %d invariant violations",
-		workers, perWorker, elapsed.Round(time.Millisecond), s.pods, s.ready, s.updates, len(s.violations))
+		"%d pods seen on the watch, %d reached Running and Ready, %d Succeeded or Failed, %d updates checked, %d invariant violations",
+		workers, perWorker, elapsed.Round(time.Millisecond), s.pods, s.ready, s.finished, s.updates, len(s.violations))
 }

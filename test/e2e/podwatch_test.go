@@ -169,8 +169,8 @@ func (w *podWatch) readyAt(namespace, name string) (time.Time, bool) {
 
 // watchSummary is what the watch saw in all.
 type watchSummary struct {
-	updates, pods, ready, deleted int
-	violations                    []string
+	updates, pods, ready, finished, deleted int
+	violations                              []string
 }
 
 func (w *podWatch) summary() watchSummary {
@@ -180,6 +180,9 @@ func (w *podWatch) summary() watchSummary {
 	for _, h := range w.byUID {
 		if !h.readyAt.IsZero() {
 			s.ready++
+		}
+		if h.terminal != "" {
+			s.finished++
 		}
 		if h.deleted {
 			s.deleted++
