@@ -120,6 +120,23 @@ func waitWatched(cond func() bool) bool {
 	return true
 }
 
+// waitAllWatched polls the watch until cond holds for every name, and returns the names it never
+// held for. It gives up only when no name has come to hold for the wait bound: a hundred pods
+// starting at once on a slow host take long, but never stall.
+func waitAllWatched(names []string, cond func(name string) bool) []string {
+	left := slices.Clone(names)
+	deadline := time.Now().Add(waitTimeout)
+	for len(left) > 0 && time.Now().Before(deadline) {
+		before := len(left)
+		left = slices.DeleteFunc(left, cond)
+		if len(left) < before {
+			deadline = time.Now().Add(waitTimeout)
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval, not synchronisation
+	}
+	return left
+}
+
 // 8 workers create a pod each, wait until it is Running and Ready, delete it and wait until it has
 // gone, over and over for 5 minutes (20 s in CI): no pod fails, nothing is left.
 func TestStressCreateDelete(t *testing.T) {
@@ -206,17 +223,19 @@ func TestStressHundredPods(t *testing.T) {
 		written[i] = time.Now()
 		a.writeManifest(fmt.Sprintf("h%d.yaml", i), quickPod("stress", fmt.Sprintf("h%d", i)))
 	}
-	var starts latencies
+	names := make([]string, n)
 	for i := range n {
-		name := fmt.Sprintf("h%d", i)
-		var readyAt time.Time
-		if !waitWatched(func() bool {
-			var ok bool
-			readyAt, ok = watch.readyAt("stress", name)
-			return ok
-		}) {
-			t.Fatalf("%s was not Running and Ready within %s: %v", name, waitTimeout, a.pod("stress", name))
-		}
+		names[i] = fmt.Sprintf("h%d", i)
+	}
+	if left := waitAllWatched(names, func(name string) bool {
+		_, ok := watch.readyAt("stress", name)
+		return ok
+	}); len(left) > 0 {
+		t.Fatalf("%d pods not Running and Ready, none more for %s: %s", len(left), waitTimeout, someOf(left))
+	}
+	var starts latencies
+	for i, name := range names {
+		readyAt, _ := watch.readyAt("stress", name)
 		starts.add(readyAt.Sub(written[i]))
 	}
 	allReady := time.Since(start)
@@ -227,11 +246,8 @@ func TestStressHundredPods(t *testing.T) {
 	for i := range n {
 		a.removeManifest(fmt.Sprintf("h%d.yaml", i))
 	}
-	for i := range n {
-		name := fmt.Sprintf("h%d", i)
-		if !waitWatched(func() bool { return watch.deleted("stress", name) }) {
-			t.Fatalf("%s was not gone within %s", name, waitTimeout)
-		}
+	if left := waitAllWatched(names, func(name string) bool { return watch.deleted("stress", name) }); len(left) > 0 {
+		t.Fatalf("%d pods not gone, none more for %s: %s", len(left), waitTimeout, someOf(left))
 	}
 	allGone := time.Since(start)
 	s := watch.assertInvariants()
