@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"slices"
 	"sync"
 	"testing"
@@ -99,7 +100,24 @@ func TestChurnSeedPodCycles(t *testing.T) {
 	// allocator's state, the unpacked image); the count starts after it.
 	a.writeManifest("seed.yaml", manifest)
 	a.waitRunning("churn", "seed")
+	// An exec session that its client drops midway: its FIFOs are the agent's while it runs,
+	// and none may be left once it is cut (containerd's TestShimDoesNotLeakPipes).
+	session := exec.Command(built.agent, "exec", "--socket="+a.socket, "-n", "churn", "seed", "-c", "server", "--", "sleep", "600")
+	if err := session.Start(); err != nil {
+		t.Fatal(err)
+	}
+	fifos := func() []string { return a.fifos(lines(a.ctr("containers", "ls", "-q")), a.agentFDs()) }
+	a.eventually("the exec session's FIFOs are in the census", func() (bool, string) {
+		f := fifos()
+		return len(f) > 0, fmt.Sprint(f)
+	})
 	running := a.census()
+	_ = session.Process.Kill()
+	_ = session.Wait()
+	a.eventually("the cut exec session's FIFOs are removed", func() (bool, string) {
+		f := fifos()
+		return len(f) == 0, fmt.Sprint(f)
+	})
 	if got := a.httpGet(fmt.Sprintf("http://127.0.0.1:%d/index.html", sidecarPort)); got != "sidecar\n" {
 		t.Fatalf("the sidecar's hostPort answers %q", got)
 	}
@@ -108,12 +126,12 @@ func TestChurnSeedPodCycles(t *testing.T) {
 	before := a.settledCensus()
 	// The census sees a pod's things: else equal counts would prove nothing.
 	for _, kind := range []string{"netns", "veths", "iptables rules", "containers", "tasks", "mounts",
-		"shims", "cgroups", "pod directories", "sandbox directories", "log files"} {
+		"shims", "cgroups", "pod directories", "sandbox directories", "log files", "FIFOs"} {
 		if len(running[kind]) <= len(before[kind]) {
 			t.Errorf("the census counts %d %s with the pod running, %d without", len(running[kind]), kind, len(before[kind]))
 		}
 	}
-	t.Logf("census with the pod running: %s", running.counts())
+	t.Logf("census with the pod running and an exec session open: %s", running.counts())
 
 	n := testenv.Count(5, 300)
 	start := time.Now()
