@@ -16,7 +16,8 @@ import (
 // podWatch follows GET /pods?watch=true on the agent's socket. It checks every update against the
 // invariants a pod's status keeps whatever happens to it (kubelet's e2e podStartVerifier checks
 // the same): a pod never leaves Succeeded or Failed, is never Ready while terminating, and no
-// container's restartCount goes down. It also notes when each pod was first Running and Ready.
+// container's restartCount goes down. A pod Running and Ready has a pod IP. It also notes when
+// each pod was first Running and Ready.
 type podWatch struct {
 	a      *agent
 	ctx    context.Context // ends the stream
@@ -150,6 +151,9 @@ func (w *podWatch) observe(eventType string, p *v1.Pod, at time.Time) {
 			}
 			h.restarts[name] = max(h.restarts[name], cs.RestartCount)
 		}
+	}
+	if p.Status.Phase == v1.PodRunning && ready && !p.Spec.HostNetwork && p.Status.PodIP == "" {
+		bad("Running and Ready without a pod IP")
 	}
 	if h.readyAt.IsZero() && p.Status.Phase == v1.PodRunning && ready {
 		h.readyAt = at
