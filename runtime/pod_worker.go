@@ -254,9 +254,5 @@ func (w *podWorker) publishTerminating() {
 	if !ok || cur.DeletionTimestamp != nil {
 		return
 	}
-	t := metav1.NewTime(at)
-	cur.DeletionTimestamp = &t
-	grace := podGracePeriod(pod)
-	cur.DeletionGracePeriodSeconds = &grace
-	w.m.status.set(cur)
+	w.m.status.set(terminatingStatus(cur, at, podGracePeriod(pod)))
 }

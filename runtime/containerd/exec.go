@@ -90,6 +90,8 @@ func (r *Runtime) startExec(ctx context.Context, containerID string, edit func(*
 	pspec.Terminal, pspec.ConsoleSize = false, nil
 	edit(&pspec)
 	execID := "exec-" + newID()[:16]
+	// Its FIFOs are named for the exec ID: the log ties them to the container.
+	r.log.Debug("exec", "container", containerID, "exec", execID)
 	process, err := task.Exec(ctx, execID, &pspec, creator)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("exec in %s: %w", containerID, err)

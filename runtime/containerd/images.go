@@ -36,6 +36,11 @@ func NormalizeImage(image string) (string, error) {
 // Errors wrap runtime.ErrImageNeverPull or runtime.ErrImagePull so the engine can name the reason.
 func (r *Runtime) EnsureImage(ctx context.Context, image string, policy v1.PullPolicy) (runtime.ImageInfo, error) {
 	ctx = r.ctx(ctx)
+	ctx, done, err := r.lease(ctx)
+	if err != nil {
+		return runtime.ImageInfo{}, err
+	}
+	defer done()
 	name, err := NormalizeImage(image)
 	if err != nil {
 		return runtime.ImageInfo{}, fmt.Errorf("%w: %w", runtime.ErrInvalidImageName, err)
@@ -140,6 +145,11 @@ func (r *Runtime) ImportArchive(ctx context.Context, path string) ([]string, err
 // Import imports and unpacks the images of an archive stream.
 func (r *Runtime) Import(ctx context.Context, archive io.Reader) ([]string, error) {
 	ctx = r.ctx(ctx)
+	ctx, done, err := r.lease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	imgs, err := r.client.Import(ctx, archive, containerd.WithImageRefTranslator(fullRefOnly))
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)

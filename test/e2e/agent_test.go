@@ -244,6 +244,8 @@ func (a *agent) getTCP(path string) (string, int, error) {
 // socketClient is an HTTP client of the agent's socket.
 func (a *agent) socketClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
+		// Each call makes a new client: a kept-alive connection would stay open in the agent.
+		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", a.socket)
