@@ -101,7 +101,7 @@ func TestCrashAgentRestartWith20Pods(t *testing.T) {
 
 	a.kill()
 	a.start()
-	events := a.watchPods(window)
+	events := a.watchPodsFor(window)
 
 	checked := map[string]bool{} // "pod/restartCount" of each restart checked
 	for _, ev := range events {
@@ -234,9 +234,9 @@ type watchEvent struct {
 	pod v1.Pod
 }
 
-// watchPods streams GET /pods?watch=true for d and returns every pod update (bookmarks left out):
+// watchPodsFor streams GET /pods?watch=true for d and returns every pod update (bookmarks left out):
 // first the pods as they are, then each change.
-func (a *agent) watchPods(d time.Duration) []watchEvent {
+func (a *agent) watchPodsFor(d time.Duration) []watchEvent {
 	t := a.t
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
