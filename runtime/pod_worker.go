@@ -250,5 +250,23 @@ func (w *podWorker) publishTerminating() {
 	cur.DeletionTimestamp = &t
 	grace := podGracePeriod(pod)
 	cur.DeletionGracePeriodSeconds = &grace
+	notReadyWhileTerminating(&cur.Status, t)
 	w.m.status.set(cur)
+}
+
+// notReadyWhileTerminating turns a terminating pod's readiness off: it is going, so nothing should
+// send it new work while its containers stop (the status is not regenerated until it is gone).
+func notReadyWhileTerminating(st *v1.PodStatus, at metav1.Time) {
+	for i := range st.ContainerStatuses {
+		st.ContainerStatuses[i].Ready = false
+	}
+	for i := range st.InitContainerStatuses {
+		st.InitContainerStatuses[i].Ready = false
+	}
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		if (c.Type == v1.PodReady || c.Type == v1.ContainersReady) && c.Status == v1.ConditionTrue {
+			c.Status, c.Reason, c.Message, c.LastTransitionTime = v1.ConditionFalse, "PodTerminating", "the pod is being deleted", at
+		}
+	}
 }
