@@ -12,6 +12,8 @@ import (
 
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/version"
+
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // FuzzCNIResult answers the main network's ADD with arbitrary bytes and runs Setup through libcni's
@@ -107,7 +109,7 @@ func (e *resultExec) count(command string) int {
 }
 
 // fuzzManager is a Manager whose plugins are exec's: the loopback network and a one-plugin main
-// network, with libcni's cache in a temporary directory.
+// network, with libcni's cache in a temporary directory in memory.
 func fuzzManager(t *testing.T, exec *resultExec) *Manager {
 	t.Helper()
 	list, err := libcni.ConfListFromBytes([]byte(`{"cniVersion":"1.0.0","name":"fuzz","plugins":[{"type":"fuzznet"}]}`))
@@ -120,7 +122,7 @@ func fuzzManager(t *testing.T, exec *resultExec) *Manager {
 	}
 	return &Manager{
 		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		cni:      libcni.NewCNIConfigWithCacheDir([]string{"/fuzz"}, t.TempDir(), exec),
+		cni:      libcni.NewCNIConfigWithCacheDir([]string{"/fuzz"}, testenv.MemTempDir(t), exec),
 		network:  list,
 		loopback: loopback,
 	}

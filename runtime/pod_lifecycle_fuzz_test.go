@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/minikubelet/minikubelet/probes"
 	"github.com/minikubelet/minikubelet/probes/action"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // maxLifecycleEvents bounds one fuzzed sequence.
@@ -56,7 +56,7 @@ func FuzzPodLifecycle(f *testing.F) {
 		pod := lifecyclePod(data[0])
 		clock := &fakeClock{now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)}
 		rt := newFakeRuntime(clock, pod.UID)
-		dir := memTempDir(t)
+		dir := testenv.MemTempDir(t)
 		m, err := NewManager(Config{
 			Runtime: rt, Sandboxes: rt, Volumes: fakeVolumes{}, PodDir: filepath.Join(dir, "pods"), LogDir: filepath.Join(dir, "logs"),
 			NodeName: "node", Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -242,16 +242,4 @@ func restartCounts(p *v1.Pod) map[string]int32 {
 		}
 	}
 	return out
-}
-
-// memTempDir is a temporary directory in memory when the host has /dev/shm: the worker syncs its
-// checkpoint to disk twice a step, which would otherwise bound the fuzzer by the disk.
-func memTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("/dev/shm", "minikubelet-fuzz-")
-	if err != nil {
-		return t.TempDir()
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
 }

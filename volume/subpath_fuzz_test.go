@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // FuzzSubPathResolve builds a random tree of directories, files and symlinks (to anywhere: inside,
@@ -31,7 +33,7 @@ func FuzzSubPathResolve(f *testing.F) {
 	f.Add("", "..")
 
 	f.Fuzz(func(t *testing.T, tree, subPath string) {
-		base := treeDir(t)
+		base := testenv.MemTempDir(t)
 		root := filepath.Join(base, "vol")
 		outside := filepath.Join(base, "outside")
 		for _, d := range []string{root, outside} {
@@ -132,16 +134,4 @@ func dirNames(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
-}
-
-// treeDir is a temporary directory for one tree, in memory when the host has /dev/shm: the
-// fuzzer builds and removes a tree per input, which on a disk bounds it by the file system.
-func treeDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("/dev/shm", "minikubelet-subpath-")
-	if err != nil {
-		return t.TempDir()
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
 }

@@ -16,14 +16,15 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/minikubelet/minikubelet/ociimage"
+	"github.com/minikubelet/minikubelet/test/testenv"
 )
 
 // maxImportWalk bounds the descriptors one fuzzed archive may make the walk visit.
 const maxImportWalk = 10_000
 
 // FuzzImportArchive feeds arbitrary bytes to the archive half of an image import, without
-// containerd: containerd's own tar parsing (OCI layout or `docker save`) into a content store on
-// disk, then what Import does with the result, which is walking the index to the manifests and
+// containerd: containerd's own tar parsing (OCI layout or `docker save`) into a content store (in
+// memory when the host has /dev/shm), then what Import does with the result, which is walking the index to the manifests and
 // naming images through fullRefOnly. It checks: no panic; an accepted archive's index is in the
 // store with its size; every blob in the store matches its digest; every image name given is a
 // whole reference that names itself again (fullRefOnly is idempotent).
@@ -40,7 +41,7 @@ func FuzzImportArchive(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx := context.Background()
-		store, err := local.NewStore(t.TempDir())
+		store, err := local.NewStore(testenv.MemTempDir(t))
 		if err != nil {
 			t.Fatal(err)
 		}
