@@ -11,13 +11,13 @@ if [[ $execs =~ [a-z]$ ]]; then
 	fuzztime=$execs
 fi
 status=0
-for pkg in $(go list ./...); do
-	dir=$(go list -f '{{.Dir}}' "$pkg")
+# One go list for every package: a call per package costs more than a short run of a target.
+while read -r pkg dir; do
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
 		echo "== $pkg $target: -fuzztime ${fuzztime}"
 		if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -parallel 1 "$pkg"; then
 			status=1
 		fi
 	done
-done
+done < <(go list -f '{{.ImportPath}} {{.Dir}}' ./...)
 exit $status
