@@ -5,7 +5,7 @@ ROOT    ?= /var/lib/minikubelet
 IMAGES  := _output/images
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build images setup setup-vm run unit test reliability fuzz test-vm vm-shell bench bench-peers clean install uninstall
+.PHONY: all build images setup setup-vm run unit test reliability fuzz fuzz-short test-vm vm-shell bench bench-peers clean install uninstall
 
 all: build
 
@@ -57,6 +57,7 @@ unit:
 ## test: set up, then the unit and integration tests (as root, on the real containerd)
 test: setup setup-vm
 	MINIKUBELET_E2E=1 $(GO) test -count=1 -timeout 40m ./...
+	scripts/fuzz.sh $(FUZZ_SHORT)
 
 ## reliability: the fault, churn and crash tests at the counts docs/reliability.md reports (as root; long)
 reliability: setup
@@ -66,6 +67,11 @@ reliability: setup
 FUZZ_EXECS ?= 1000000
 fuzz:
 	scripts/fuzz.sh $(FUZZ_EXECS)
+
+## fuzz-short: every fuzz target for FUZZ_SHORT each, as make test does (8 targets: 141 s on a busy host)
+FUZZ_SHORT ?= 8s
+fuzz-short:
+	scripts/fuzz.sh $(FUZZ_SHORT)
 
 ## test-vm: the integration tests inside a throwaway QEMU VM, so this host is never touched (as root;
 ## the Debian image is built once, about a minute, and cached in _output/vm)

@@ -81,7 +81,10 @@ func podIPs(res types.Result, ifName string) ([]net.IP, error) {
 		return nil, fmt.Errorf("convert CNI result: %w", err)
 	}
 	var v4, v6 []net.IP
-	for _, ipc := range r.IPs {
+	for n, ipc := range r.IPs {
+		if len(ipc.Address.IP) != net.IPv4len && len(ipc.Address.IP) != net.IPv6len {
+			return nil, fmt.Errorf("IP %d of the result has no address", n)
+		}
 		if ipc.Interface != nil {
 			i := *ipc.Interface
 			if i < 0 || i >= len(r.Interfaces) {

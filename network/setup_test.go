@@ -236,6 +236,11 @@ func TestPodIPs(t *testing.T) {
 			result: &current.Result{CNIVersion: "1.0.0", Interfaces: []*current.Interface{{Name: "eth0"}}, IPs: []*current.IPConfig{ipc("10.66.0.4/16", idx(0))}},
 		},
 		{
+			name:    "IP without an address refused",
+			result:  &current.Result{CNIVersion: "1.0.0", Interfaces: []*current.Interface{eth0}, IPs: []*current.IPConfig{{Interface: idx(0)}}},
+			wantErr: true,
+		},
+		{
 			name:    "interface index out of range",
 			result:  &current.Result{CNIVersion: "1.0.0", Interfaces: []*current.Interface{eth0}, IPs: []*current.IPConfig{ipc("10.66.0.5/16", idx(3))}},
 			wantErr: true,

@@ -52,7 +52,7 @@ func (f *fakeSource) ManifestErrors() []manifest.FileError { return f.errs }
 
 func (f *fakeSource) Healthy(context.Context) error { return f.unhealthy }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	t.Helper()
 	return slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -17,29 +17,39 @@ const resolveFlags = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESO
 // pinSubPath opens subPath beneath root without following symlinks (creating missing directories
 // the same way), then bind-mounts the opened file onto target.
 func pinSubPath(root, subPath, target string) error {
+	fd, err := openSubPath(root, subPath)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return bindFd(fd, target, unix.MS_BIND)
+}
+
+// openSubPath resolves subPath beneath root without following symlinks, creating missing
+// directories the same way, and returns an O_PATH descriptor of what it names.
+func openSubPath(root, subPath string) (int, error) {
 	if filepath.IsAbs(subPath) || strings.Split(filepath.ToSlash(subPath), "/")[0] == ".." {
-		return errors.New("must be a relative path inside the volume")
+		return -1, errors.New("must be a relative path inside the volume")
 	}
 	rootFd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("open volume root %s: %w", root, err)
+		return -1, fmt.Errorf("open volume root %s: %w", root, err)
 	}
 	defer unix.Close(rootFd)
 	fd, err := openBeneath(rootFd, subPath)
 	if errors.Is(err, unix.ENOENT) {
 		if err := mkdirBeneath(rootFd, subPath, resolveFlags); err != nil {
-			return err
+			return -1, err
 		}
 		fd, err = openBeneath(rootFd, subPath)
 	}
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EXDEV) {
-			return fmt.Errorf("refused: it goes through a symlink or leaves the volume: %w", err)
+			return -1, fmt.Errorf("refused: it goes through a symlink or leaves the volume: %w", err)
 		}
-		return fmt.Errorf("open beneath the volume: %w", err)
+		return -1, fmt.Errorf("open beneath the volume: %w", err)
 	}
-	defer unix.Close(fd)
-	return bindFd(fd, target, unix.MS_BIND)
+	return fd, nil
 }
 
 // bindFd bind-mounts the file or directory open at fd onto target (made of the same kind), so
