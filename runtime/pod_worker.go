@@ -56,6 +56,7 @@ type podWorker struct {
 	start        podStartTracker
 	saved        bool // the checkpoint holds the current spec, back-off, probes and terminal state
 	savedProbes  map[string]action.Result
+	saveFailing  string // the last checkpoint save's error, so a full disk is not logged at every sync
 }
 
 func newPodWorker(m *Manager, uid types.UID, pod *v1.Pod, orphanName string, created time.Time, cp *podCheckpoint) *podWorker {
@@ -210,10 +211,19 @@ func (w *podWorker) saveCheckpoint(pod *v1.Pod, manifestUID types.UID) {
 	if err != nil {
 		// Left unsaved: the next sync tries again. Until then an agent restart would forget the
 		// pod's back-off and probe results, which the user should hear of, not only the log.
-		w.log.Error("save pod checkpoint", "err", err)
+		if msg := err.Error(); msg != w.saveFailing {
+			w.saveFailing = msg
+			w.log.Error("save pod checkpoint", "err", err)
+		} else {
+			w.log.Debug("save pod checkpoint failed again", "err", err)
+		}
 		w.event(pod, "", v1.EventTypeWarning, "FailedCheckpoint",
 			fmt.Sprintf("Saving the pod's checkpoint failed; an agent restart now would forget its restart back-off and probe results: %v", err))
 		return
+	}
+	if w.saveFailing != "" {
+		w.log.Info("pod checkpoint saved again")
+		w.saveFailing = ""
 	}
 	w.saved = true
 }
