@@ -197,15 +197,21 @@ func (m *Manager) apply(cgroup string, r Resources) error {
 	return nil
 }
 
-// RemovePod removes the pod's cgroup from every hierarchy, wherever its QoS class put it, with any
-// container cgroup runc left under it. A cgroup that still holds a process once the pod's
-// containers are gone has its strays killed first (see killStrays). Not found is success.
-func (m *Manager) RemovePod(uid types.UID) error {
+// RemovePod removes the cgroup of a pod the agent ran from every hierarchy, wherever its QoS class
+// put it, with any container cgroup runc left under it. A cgroup that still holds a process once
+// the pod's containers are gone has its strays killed first (see killStrays). Not found is success.
+func (m *Manager) RemovePod(uid types.UID) error { return m.removePod(uid, true) }
+
+// RemoveUnclaimed removes a pod cgroup found under the root that no pod of the agent claims,
+// killing nothing: another kubelet's cgroupfs driver uses the same paths, so a busy one is left.
+func (m *Manager) RemoveUnclaimed(uid types.UID) error { return m.removePod(uid, false) }
+
+func (m *Manager) removePod(uid types.UID, killLeftovers bool) error {
 	var errs []error
 	for _, p := range podPaths(m.root, uid) {
 		for _, dir := range m.host.Dirs(p) {
 			err := removeTree(dir)
-			if err != nil {
+			if err != nil && killLeftovers {
 				killed, kerr := killStrays(dir)
 				if len(killed) > 0 {
 					m.log.Warn("killed processes left in a removed pod's cgroup", "uid", string(uid), "cgroup", dir, "pids", killed)

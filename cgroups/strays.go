@@ -36,10 +36,12 @@ func killStrays(dir string) ([]int, error) {
 			if err != nil || pid <= 0 {
 				continue
 			}
-			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			switch err := syscall.Kill(pid, syscall.SIGKILL); {
+			case err == nil:
+				killed = append(killed, pid)
+			case !errors.Is(err, syscall.ESRCH): // gone meanwhile: nothing to do
 				return fmt.Errorf("kill stray process %d in cgroup %s: %w", pid, path, err)
 			}
-			killed = append(killed, pid)
 		}
 		return nil
 	})

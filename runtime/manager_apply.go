@@ -217,7 +217,7 @@ func (m *Manager) podGone(uid types.UID) {
 // claims (a crash between making them and the pod's first container).
 func (m *Manager) sweepPodDirs(existing map[types.UID]*PodStatus) {
 	m.sweep("pod dir", existing, m.cfg.Volumes.Pods, m.cfg.Volumes.Teardown)
-	m.sweep("pod cgroup", existing, m.cfg.Cgroups.Pods, m.cfg.Cgroups.RemovePod)
+	m.sweep("pod cgroup", existing, m.cfg.Cgroups.Pods, m.cfg.Cgroups.RemoveUnclaimed)
 }
 
 func (m *Manager) sweep(what string, existing map[types.UID]*PodStatus, list func() ([]types.UID, error), remove func(types.UID) error) {

@@ -14,8 +14,11 @@ type PodCgroups interface {
 	// EnsurePod creates the pod's cgroup under its QoS parent with the pod-level limits and
 	// returns its path, under which the pod's containers go.
 	EnsurePod(pod *v1.Pod, qos v1.PodQOSClass) (string, error)
-	// RemovePod removes the pod's cgroup; not found is success.
+	// RemovePod removes the cgroup of a pod the agent ran, ending what is left in it; not found
+	// is success.
 	RemovePod(uid types.UID) error
+	// RemoveUnclaimed removes a pod cgroup no pod of the agent claims, if it is empty.
+	RemoveUnclaimed(uid types.UID) error
 	// Pods lists the UIDs of the pod cgroups there are, for sweeping orphans.
 	Pods() ([]types.UID, error)
 }
@@ -25,6 +28,7 @@ type noCgroups struct{}
 
 func (noCgroups) EnsurePod(*v1.Pod, v1.PodQOSClass) (string, error) { return "", nil }
 func (noCgroups) RemovePod(types.UID) error                         { return nil }
+func (noCgroups) RemoveUnclaimed(types.UID) error                   { return nil }
 func (noCgroups) Pods() ([]types.UID, error)                        { return nil, nil }
 
 // ensureCgroup makes the pod's cgroup ready before anything of the pod is created in it.

@@ -63,8 +63,9 @@ func createBeneath(prefix, rel string, typ v1.HostPathType) (v1.HostPathType, er
 		}
 	}
 	fd, err := unix.Openat2(rootFd, rel, &unix.OpenHow{
-		Flags: unix.O_CREAT | unix.O_WRONLY | unix.O_NOFOLLOW | unix.O_CLOEXEC, Mode: 0o644, Resolve: hostPathResolve})
-	if err != nil && !errors.Is(err, unix.ELOOP) { // ELOOP: a symlink, checked when pinned
+		// O_EXCL: an existing file, FIFO or device is never opened (a FIFO would block for good).
+		Flags: unix.O_CREAT | unix.O_EXCL | unix.O_WRONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC, Mode: 0o644, Resolve: hostPathResolve})
+	if err != nil && !errors.Is(err, unix.ELOOP) && !errors.Is(err, unix.EEXIST) { // checked when pinned
 		return typ, fmt.Errorf("create hostPath file: %w", err)
 	}
 	if err == nil {

@@ -66,6 +66,13 @@ func bindFd(fd int, target string, flags uintptr) error {
 	if err := unix.Mount(src, target, "", flags, ""); err != nil {
 		return fmt.Errorf("bind-mount onto %s: %w", target, err)
 	}
+	// On a shared / the bind joins its source's peer group, and unmounting what came along below
+	// it (a recursive hostPath bind) at teardown would unmount the host's own mounts too. A slave
+	// still sees the host's mounts come and go, but sends nothing back.
+	if err := unix.Mount("", target, "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		_ = unix.Unmount(target, unix.MNT_DETACH)
+		return fmt.Errorf("make %s a slave mount: %w", target, err)
+	}
 	return nil
 }
 

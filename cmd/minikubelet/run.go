@@ -149,7 +149,7 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.StringVar(&f.LogFormat, "log-format", "text", "text or json (structured either way; no timestamps of our own under journald)")
 	fs.StringVar(&f.TokenFile, "authentication-token-file", "", "file holding the bearer token every request to the TCP port must carry (mode 0600); needed for an --address other than loopback")
 	fs.BoolVar(&f.InsecureManifests, "insecure-manifests", false, "read manifest files that group or others can write, or that a user other than root owns (refused by default: a manifest runs pods as root)")
-	fs.StringSliceVar(&f.AllowedHostPaths, "allowed-host-paths", nil, "if set, hostPath volumes must lie under one of these host directories (symlinks resolved); others are refused")
+	fs.StringSliceVar(&f.AllowedHostPaths, "allowed-host-paths", nil, "if set, hostPath volumes must lie under one of these host directories, reached without a symlink leading out of it; others are refused")
 	fs.BoolVar(&f.Profiling, "profiling", false, "serve Go's /debug/pprof/ on the unix socket")
 	fs.BoolVar(&f.StopPodsOnExit, "stop-pods-on-exit", false, "on SIGTERM/SIGINT, stop and remove every pod gracefully before exiting (default: leave them running)")
 	fs.StringVar(&f.CgroupRoot, "cgroup-root", "/", "cgroup under which the kubepods cgroup and the pod cgroups are made")

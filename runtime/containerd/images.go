@@ -36,11 +36,6 @@ func NormalizeImage(image string) (string, error) {
 // Errors wrap runtime.ErrImageNeverPull or runtime.ErrImagePull so the engine can name the reason.
 func (r *Runtime) EnsureImage(ctx context.Context, image string, policy v1.PullPolicy) (runtime.ImageInfo, error) {
 	ctx = r.ctx(ctx)
-	ctx, done, err := r.lease(ctx)
-	if err != nil {
-		return runtime.ImageInfo{}, err
-	}
-	defer done()
 	name, err := NormalizeImage(image)
 	if err != nil {
 		return runtime.ImageInfo{}, fmt.Errorf("%w: %w", runtime.ErrInvalidImageName, err)
@@ -72,6 +67,11 @@ func (r *Runtime) pull(ctx context.Context, name string) (containerd.Image, erro
 		Hosts: docker.ConfigureDefaultRegistries(docker.WithPlainHTTP(docker.MatchLocalhost)),
 	})
 	r.log.Info("pulling image", "image", name)
+	ctx, done, err := r.lease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	start := time.Now()
 	img, err := r.client.Pull(ctx, name,
 		containerd.WithResolver(resolver),
@@ -95,7 +95,15 @@ func (r *Runtime) imageInfo(ctx context.Context, img containerd.Image) (runtime.
 		return runtime.ImageInfo{}, fmt.Errorf("check image %s is unpacked: %w", img.Name(), err)
 	}
 	if !unpacked {
-		if err := img.Unpack(ctx, r.snapshotter); err != nil {
+		// Under a lease of our own (see lease); an image already unpacked, the usual case, needs
+		// none, so a container start pays no lease round trips.
+		lctx, done, err := r.lease(ctx)
+		if err != nil {
+			return runtime.ImageInfo{}, err
+		}
+		err = img.Unpack(lctx, r.snapshotter)
+		done()
+		if err != nil {
 			return runtime.ImageInfo{}, fmt.Errorf("unpack image %s: %w", img.Name(), err)
 		}
 	}

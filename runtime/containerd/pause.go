@@ -15,8 +15,8 @@ import (
 
 // StartPause creates and starts a pod's pause container and returns its PID. On failure nothing of
 // it is left.
-func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid uint32, err error) {
-	ctx, cancel := uncancelled(r.ctx(ctx))
+func (r *Runtime) StartPause(callerCtx context.Context, cfg sandbox.PauseConfig) (pid uint32, err error) {
+	ctx, cancel := uncancelled(r.ctx(callerCtx))
 	defer cancel()
 	img, err := r.client.GetImage(ctx, cfg.Image)
 	if err != nil {
@@ -48,7 +48,7 @@ func (r *Runtime) StartPause(ctx context.Context, cfg sandbox.PauseConfig) (pid 
 	if err != nil {
 		return 0, fmt.Errorf("create pause container: %w", err)
 	}
-	r.faults.Hang(ctx, faults.PauseCreated)
+	r.faults.Hang(callerCtx, faults.PauseCreated) // on the caller's context: it holds until the agent dies
 	defer func() {
 		if err != nil {
 			if rerr := r.RemovePause(context.WithoutCancel(ctx), cfg.ID); rerr != nil {
