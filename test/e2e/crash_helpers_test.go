@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,28 +56,6 @@ func (a *agent) waitFailpoint(offset int64, step string) {
 	a.waitLog(offset, "failpoint reached "+step)
 }
 
-// ipamLeases are the pod IPs the agent's host-local IPAM has leased.
-func (a *agent) ipamLeases() []string {
-	entries, _ := os.ReadDir(filepath.Join(a.root, "cni", "ipam", "minikubelet"))
-	var out []string
-	for _, e := range entries {
-		if net.ParseIP(e.Name()) != nil {
-			out = append(out, e.Name())
-		}
-	}
-	return out
-}
-
-// sandboxDirs are the sandboxes the agent has on record (its checkpoints).
-func (a *agent) sandboxDirs() []string {
-	entries, _ := os.ReadDir(filepath.Join(a.root, "sandboxes"))
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
 // pauseContainers are the IDs of the pause containers containerd holds for the pod.
 func (a *agent) pauseContainers(uid string) []string {
 	a.t.Helper()
@@ -125,10 +102,10 @@ func (a *agent) waitRemoved() {
 		if out := strings.Fields(a.ctr("containers", "ls", "-q")); len(out) > 0 {
 			left = append(left, fmt.Sprintf("%d containers", len(out)))
 		}
-		if dirs := a.sandboxDirs(); len(dirs) > 0 {
+		if dirs := names(a.t, filepath.Join(a.root, "sandboxes")); len(dirs) > 0 {
 			left = append(left, fmt.Sprintf("sandboxes %v", dirs))
 		}
-		if leases := a.ipamLeases(); len(leases) > 0 {
+		if leases := a.leasedIPs(); len(leases) > 0 {
 			left = append(left, fmt.Sprintf("leases %v", leases))
 		}
 		for _, dir := range []string{"pods", "logs"} {

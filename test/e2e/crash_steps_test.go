@@ -152,13 +152,13 @@ func (a *agent) waitConverged(name, marks string) *v1.Pod {
 	if got := a.pauseContainers(string(p.UID)); len(got) != 1 {
 		t.Errorf("pause containers of the pod: %v, want one", got)
 	}
-	if got := a.sandboxDirs(); len(got) != 1 {
+	if got := names(a.t, filepath.Join(a.root, "sandboxes")); len(got) != 1 {
 		t.Errorf("sandboxes on record: %v, want one", got)
 	}
 	if got := a.leftNetns(); len(got) != 1 {
 		t.Errorf("network namespaces of the agent: %v, want one", got)
 	}
-	if got := a.ipamLeases(); len(got) != 1 || got[0] != p.Status.PodIP {
+	if got := a.leasedIPs(); len(got) != 1 || got[0] != p.Status.PodIP {
 		t.Errorf("leased IPs %v, want only the pod's %q", got, p.Status.PodIP)
 	}
 	for _, c := range []string{"init1", "init2"} {

@@ -146,7 +146,7 @@ func TestFaultCNI(t *testing.T) {
 	if n := len(a.leftNetns()); n != len(all) {
 		t.Errorf("%d network namespaces for %d pods", n, len(all))
 	}
-	if n := a.bridgeVeths(); n != len(all) {
+	if n := len(a.veths()); n != len(all) {
 		t.Errorf("%d veths on the bridge for %d pods", n, len(all))
 	}
 	attempts := map[string]int{}

@@ -154,7 +154,7 @@ func TestFaultContainerdAbsentAtStart(t *testing.T) {
 	a.stop()
 	d.stop(t)
 	a.writeManifest("new.yaml", sleeperPod("new"))
-	sandboxes, leases := dirNames(t, filepath.Join(a.root, "sandboxes")), dirNames(t, filepath.Dir(a.ipamLease(old.Status.PodIP)))
+	sandboxes, leases := names(t, filepath.Join(a.root, "sandboxes")), names(t, filepath.Dir(a.ipamLease(old.Status.PodIP)))
 
 	a.launch()
 	answered := 0
@@ -173,10 +173,10 @@ func TestFaultContainerdAbsentAtStart(t *testing.T) {
 		if code != 500 || !strings.Contains(body, d.address) {
 			t.Fatalf("/healthz while containerd is absent: %d %q, want 500 naming %s", code, body, d.address)
 		}
-		if got := dirNames(t, filepath.Join(a.root, "sandboxes")); !slices.Equal(got, sandboxes) {
+		if got := names(t, filepath.Join(a.root, "sandboxes")); !slices.Equal(got, sandboxes) {
 			t.Fatalf("sandboxes changed while containerd was absent: %v -> %v", sandboxes, got)
 		}
-		if got := dirNames(t, filepath.Dir(a.ipamLease(old.Status.PodIP))); !slices.Equal(got, leases) {
+		if got := names(t, filepath.Dir(a.ipamLease(old.Status.PodIP))); !slices.Equal(got, leases) {
 			t.Fatalf("IPAM leases changed while containerd was absent: %v -> %v", leases, got)
 		}
 	}
@@ -194,20 +194,6 @@ func TestFaultContainerdAbsentAtStart(t *testing.T) {
 	if got := a.waitRunning("default", "old"); podDrift(old, got) != "" {
 		t.Errorf("the pod run before changed: %s", podDrift(old, got))
 	}
-}
-
-// dirNames lists the names in dir, sorted; none when it does not exist.
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
 }
 
 // kill ends the test's containerd with SIGKILL, as a crash or the OOM killer would; its shims and

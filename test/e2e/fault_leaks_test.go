@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/binary"
 	"net"
 	"os"
@@ -80,13 +79,4 @@ func (a *agent) iptablesPodIPs() []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// bridgeVeths is how many interfaces are enslaved to the agent's bridge.
-func (a *agent) bridgeVeths() int {
-	out, err := exec.Command("ip", "-o", "link", "show", "master", a.bridge).CombinedOutput()
-	if err != nil {
-		return 0 // no bridge yet
-	}
-	return bytes.Count(bytes.TrimSpace(out), []byte("\n")) + min(1, len(bytes.TrimSpace(out)))
 }
