@@ -39,8 +39,10 @@ setup-vm:
 	scripts/setup-host.sh --vm
 
 ## run: set up, build, and run the agent on examples/ (Ctrl-C stops the agent; pods keep running)
+# --insecure-manifests: examples/ belongs to whoever cloned the repository (often not root, as
+# `sudo make run` finds it), and the agent refuses manifests a user other than root owns.
 run: setup build images
-	bin/minikubelet run --pod-manifest-path examples --images-dir $(IMAGES) --root-dir $(ROOT)
+	bin/minikubelet run --pod-manifest-path examples --images-dir $(IMAGES) --root-dir $(ROOT) --insecure-manifests
 
 ## install: the binary, pause, the systemd unit (deploy/minikubelet.service), config and directories
 install: build
